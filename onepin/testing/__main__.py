@@ -1,0 +1,65 @@
+"""``python -m onepin.testing``: serve the emulator on a loopback port until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse ``argv``, seed, print how to connect, and serve."""
+    parser = argparse.ArgumentParser(
+        prog="python -m onepin.testing", description="Serve the local OnePin API emulator."
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port (0: any free port)")
+    parser.add_argument("--seed-keys", type=int, default=0, metavar="N", help="keys to pre-create")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to each request")
+    parser.add_argument(
+        "--rate-limit-window", type=float, default=60.0, help="rate-limit window in seconds"
+    )
+    parser.add_argument("--admin-token", default=None, help="token of the /_emulator/ control API")
+    args = parser.parse_args(argv)
+    if args.seed_keys < 0 or args.latency < 0 or args.rate_limit_window <= 0:
+        parser.error("--seed-keys and --latency must be >= 0, --rate-limit-window > 0")
+
+    from onepin.testing import Emulator, RunningEmulator
+
+    emulator = Emulator(
+        seed_keys=args.seed_keys,
+        latency=args.latency,
+        rate_limit_window=args.rate_limit_window,
+        admin_token=args.admin_token,
+    )
+    server = RunningEmulator(emulator, args.host, args.port)
+    try:
+        server.start()
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    boot = emulator.bootstrap
+    print(f"OnePin emulator listening on {server.base_url}", flush=True)
+    print(f"  ONEPIN_BASE_URL={server.base_url}")
+    print(f"  ONEPIN_API_KEY={boot.api_key}")
+    print(f"  session token (auth_kind clerk): {boot.session_token}")
+    print(f"  workspace: {boot.workspace_id}   seeded keys: {args.seed_keys}")
+    print(f"  admin token (/_emulator/): {emulator.admin_token}")
+    print("Press Ctrl-C to stop.", flush=True)
+    try:
+        threading_wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+def threading_wait() -> None:
+    """Block until interrupted."""
+    import threading
+
+    threading.Event().wait()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,171 @@
+"""Fault injection and the request log of the emulator."""
+
+from __future__ import annotations
+
+import fnmatch
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+__all__ = ["Fault", "FaultKind", "FaultPlan", "LoggedRequest"]
+
+FaultKind = Literal["status", "latency", "drop", "commit_then_fail", "truncate", "html_502"]
+FAULT_KINDS: tuple[str, ...] = (
+    "status",
+    "latency",
+    "drop",
+    "commit_then_fail",
+    "truncate",
+    "html_502",
+)
+
+
+@dataclass
+class Fault:
+    """One injected fault, applied to the next ``times`` requests that match.
+
+    ``method`` (None: any) and ``path`` (a glob such as ``/api/v1/api-keys/*``)
+    select requests. ``times=None`` keeps the fault forever. ``delay`` seconds
+    are waited before anything else happens. Use the class-method constructors.
+    """
+
+    kind: FaultKind
+    method: str | None = None
+    path: str = "*"
+    times: int | None = 1
+    delay: float = 0.0
+    status: int = 500
+    body: Any = None
+    retry_after: str | None = None
+    hits: int = field(default=0, compare=False)
+
+    @classmethod
+    def status_code(
+        cls,
+        status: int,
+        *,
+        method: str | None = None,
+        path: str = "*",
+        times: int | None = 1,
+        body: Any = None,
+        retry_after: float | str | None = None,
+        delay: float = 0.0,
+    ) -> Fault:
+        """Answer ``status`` without touching state; ``body`` (JSON, str or bytes) optional."""
+        ra = None if retry_after is None else str(retry_after)
+        return cls("status", method, path, times, delay, status, body, ra)
+
+    @classmethod
+    def latency(
+        cls, seconds: float, *, method: str | None = None, path: str = "*", times: int | None = 1
+    ) -> Fault:
+        """Wait ``seconds``, then answer normally."""
+        return cls("latency", method, path, times, seconds)
+
+    @classmethod
+    def drop(cls, *, method: str | None = None, path: str = "*", times: int | None = 1) -> Fault:
+        """Close the connection before sending any response; nothing is applied."""
+        return cls("drop", method, path, times)
+
+    @classmethod
+    def commit_then_fail(
+        cls, *, method: str | None = None, path: str = "*", times: int | None = 1
+    ) -> Fault:
+        """Apply the request, then answer 500 as if it had failed."""
+        return cls("commit_then_fail", method, path, times)
+
+    @classmethod
+    def truncate(
+        cls, *, method: str | None = None, path: str = "*", times: int | None = 1
+    ) -> Fault:
+        """Answer normally but cut the JSON body in half."""
+        return cls("truncate", method, path, times)
+
+    @classmethod
+    def html_502(
+        cls, *, method: str | None = None, path: str = "*", times: int | None = 1
+    ) -> Fault:
+        """Answer 502 with a proxy's HTML page, as a load balancer would."""
+        return cls("html_502", method, path, times, status=502)
+
+    def matches(self, method: str, path: str) -> bool:
+        """Whether this fault applies to ``method path``."""
+        if self.method is not None and self.method.upper() != method.upper():
+            return False
+        return fnmatch.fnmatchcase(path, self.path)
+
+    def to_json(self) -> dict[str, Any]:
+        """The fault as the admin API's JSON."""
+        return {
+            "kind": self.kind,
+            "method": self.method,
+            "path": self.path,
+            "times": self.times,
+            "delay": self.delay,
+            "status": self.status,
+            "body": self.body if not isinstance(self.body, bytes) else self.body.decode(),
+            "retry_after": self.retry_after,
+            "hits": self.hits,
+        }
+
+
+class FaultPlan:
+    """The queue of pending faults, consumed in insertion order."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: list[Fault] = []
+
+    def add(self, fault: Fault) -> None:
+        """Queue ``fault``."""
+        if fault.kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault kind {fault.kind!r}")
+        with self._lock:
+            self._faults.append(fault)
+
+    def clear(self) -> None:
+        """Forget every pending fault."""
+        with self._lock:
+            self._faults.clear()
+
+    def pending(self) -> list[Fault]:
+        """The faults still pending."""
+        with self._lock:
+            return list(self._faults)
+
+    def take(self, method: str, path: str) -> Fault | None:
+        """The first fault matching the request, counting one use of it."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.matches(method, path):
+                    fault.hits += 1
+                    if fault.times is not None and fault.hits >= fault.times:
+                        self._faults.remove(fault)
+                    return fault
+            return None
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    """One request as the emulator saw it, secrets redacted."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    status: int | None
+    headers: dict[str, str]
+    fault: str | None
+    at: float = field(default_factory=time.monotonic)
+
+    def to_json(self) -> dict[str, Any]:
+        """The entry as the admin API's JSON."""
+        return {
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "status": self.status,
+            "headers": self.headers,
+            "fault": self.fault,
+            "at": self.at,
+        }
