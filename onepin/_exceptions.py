@@ -72,11 +72,16 @@ class OnePinConfigurationError(OnePinError):
 class APIConnectionError(OnePinError):
     """The request did not get an HTTP answer.
 
-    ``outcome_unknown`` is true when a non-idempotent request (create, rotate)
-    may have reached the server before the failure.
+    ``request_sent`` is true when the failure came after the request may have
+    reached the server (a read error or timeout, a dropped connection).
+    ``outcome_unknown`` is true when such a request was not idempotent (create,
+    rotate): it may or may not have been applied.
     """
 
-    def __init__(self, message: str, *, outcome_unknown: bool = False) -> None:
+    def __init__(
+        self, message: str, *, request_sent: bool = False, outcome_unknown: bool = False
+    ) -> None:
+        self.request_sent = request_sent
         self.outcome_unknown = outcome_unknown
         super().__init__(message + (_UNKNOWN_OUTCOME if outcome_unknown else ""))
 
@@ -165,7 +170,8 @@ class UpgradeRequiredError(APIStatusError):
     @property
     def required_version(self) -> str | None:
         """The ``X-OnePin-Required-Version`` header, if the server sent one."""
-        return self.response.headers.get("X-OnePin-Required-Version")
+        value: str | None = self.response.headers.get("X-OnePin-Required-Version")
+        return value
 
 
 class RateLimitError(APIStatusError):

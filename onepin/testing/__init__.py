@@ -100,6 +100,8 @@ class Emulator:
             with ``rate_limit_per_min=L`` gets ``ceil(L * window / 60)`` requests
             a window. Shorten it to test pacing without waiting minutes.
         admin_token: bearer token of the ``/_emulator/`` control API (random if None).
+        count_total: whether list answers carry ``pagination.total`` (some OnePin
+            list endpoints omit it; switch it off to test clients without it).
     """
 
     def __init__(
@@ -109,12 +111,14 @@ class Emulator:
         latency: float = 0.0,
         rate_limit_window: float = 60.0,
         admin_token: str | None = None,
+        count_total: bool = True,
     ) -> None:
         from onepin.testing._app import EmulatorASGI
 
         self.store = Store(rate_limit_window=rate_limit_window)
         self.faults = FaultPlan()
         self.latency = latency
+        self.count_total = count_total
         self.admin_token = admin_token or "emu_admin_" + secrets.token_urlsafe(24)
         self._requests: list[LoggedRequest] = []
         self._requests_lock = threading.Lock()

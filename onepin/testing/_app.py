@@ -247,34 +247,32 @@ class EmulatorASGI:
                 status = message["status"]
             captured.append(message)
 
-        try:
-            delay = self.emulator.latency if not admin else 0.0
-            if fault is not None:
-                delay += fault.delay
-            if delay > 0:
-                await anyio.sleep(delay)
-            if fault is None or fault.kind == "latency":
-                await self._routes(scope, receive, capture)
-            elif fault.kind == "drop":
-                self._drop(send)
-                return
-            elif fault.kind == "status":
-                await self._fault_response(fault)(scope, receive, capture)
-            elif fault.kind == "html_502":
-                await Response(_HTML_502, 502, media_type="text/html")(scope, receive, capture)
-            elif fault.kind == "commit_then_fail":
-                await self._routes(scope, receive, _discard)
-                await _error(500, "INTERNAL_ERROR", "Internal server error")(
-                    scope, receive, capture
-                )
-            else:  # truncate
-                await self._routes(scope, receive, capture)
-                captured[:] = _truncated(captured)
-            for message in captured:
-                await send(message)
-        finally:
-            if not admin:
-                self._log(scope, status, fault)
+        delay = self.emulator.latency if not admin else 0.0
+        if fault is not None:
+            delay += fault.delay
+        if delay > 0:
+            await anyio.sleep(delay)
+        if fault is None or fault.kind == "latency":
+            await self._routes(scope, receive, capture)
+        elif fault.kind == "drop":
+            self._log(scope, None, fault)
+            self._drop(send)
+            return
+        elif fault.kind == "status":
+            await self._fault_response(fault)(scope, receive, capture)
+        elif fault.kind == "html_502":
+            await Response(_HTML_502, 502, media_type="text/html")(scope, receive, capture)
+        elif fault.kind == "commit_then_fail":
+            await self._routes(scope, receive, _discard)
+            await _error(500, "INTERNAL_ERROR", "Internal server error")(scope, receive, capture)
+        else:  # truncate
+            await self._routes(scope, receive, capture)
+            captured[:] = _truncated(captured)
+        # Logged before the answer leaves, so a client that got it finds it in the log.
+        if not admin:
+            self._log(scope, status, fault)
+        for message in captured:
+            await send(message)
 
     def _log(self, scope: Scope, status: int | None, fault: Fault | None) -> None:
         headers: dict[str, str] = {}
@@ -313,7 +311,9 @@ class EmulatorASGI:
 
     @staticmethod
     def _fault_response(fault: Fault) -> Response:
-        headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
+        headers = dict(fault.headers)
+        if fault.retry_after is not None:
+            headers["Retry-After"] = fault.retry_after
         if fault.body is None:
             return _error(fault.status, "INJECTED_FAULT", f"Injected {fault.status}", None, headers)
         if isinstance(fault.body, bytes | str):
@@ -398,7 +398,9 @@ class EmulatorASGI:
                 if offset > 0
                 else None
             )
-            pagination = {"limit": limit, "total": total, "next": nxt, "prev": prev}
+            pagination: dict[str, object] = {"limit": limit, "next": nxt, "prev": prev}
+            if self.emulator.count_total:
+                pagination["total"] = total
             return 200, {"data": rows, "pagination": pagination}
 
         return await self._call(request, run)
@@ -510,7 +512,17 @@ class EmulatorASGI:
 
     async def admin_add_fault(self, request: Request) -> Response:
         def add(body: dict[str, Any]) -> Any:
-            allowed = {"kind", "method", "path", "times", "delay", "status", "body", "retry_after"}
+            allowed = {
+                "kind",
+                "method",
+                "path",
+                "times",
+                "delay",
+                "status",
+                "body",
+                "retry_after",
+                "headers",
+            }
             unknown = set(body) - allowed
             if unknown:
                 raise ValueError(f"unknown fields {sorted(unknown)}")

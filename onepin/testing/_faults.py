@@ -38,6 +38,7 @@ class Fault:
     status: int = 500
     body: Any = None
     retry_after: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
     hits: int = field(default=0, compare=False)
 
     @classmethod
@@ -50,11 +51,16 @@ class Fault:
         times: int | None = 1,
         body: Any = None,
         retry_after: float | str | None = None,
+        headers: dict[str, str] | None = None,
         delay: float = 0.0,
     ) -> Fault:
-        """Answer ``status`` without touching state; ``body`` (JSON, str or bytes) optional."""
+        """Answer ``status`` without touching state.
+
+        ``body`` is JSON (dict or list), text or bytes; None gives the error
+        envelope. ``retry_after`` becomes ``Retry-After``; ``headers`` are added.
+        """
         ra = None if retry_after is None else str(retry_after)
-        return cls("status", method, path, times, delay, status, body, ra)
+        return cls("status", method, path, times, delay, status, body, ra, dict(headers or {}))
 
     @classmethod
     def latency(
@@ -106,6 +112,7 @@ class Fault:
             "status": self.status,
             "body": self.body if not isinstance(self.body, bytes) else self.body.decode(),
             "retry_after": self.retry_after,
+            "headers": self.headers,
             "hits": self.hits,
         }
 

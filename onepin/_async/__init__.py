@@ -1,0 +1,6 @@
+"""The async client, the source of truth from which ``onepin_sync`` is generated."""
+
+from onepin._async._client import OnePinClient
+from onepin._async._resources import ApiKeysResource, AuthResource, KeyIterator
+
+__all__ = ["ApiKeysResource", "AuthResource", "KeyIterator", "OnePinClient"]

@@ -1,0 +1,193 @@
+"""``api_keys.list()``: sequential and prefetching streams, edge cases, fallback."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+
+from onepin import KeyStatus
+from onepin._async import OnePinClient
+from onepin.testing import Emulator, RunningEmulator
+
+pytestmark = pytest.mark.anyio
+
+KEYS = "/api/v1/api-keys"
+
+
+def list_requests(emulator: Emulator) -> list[dict[str, str]]:
+    return [r.query for r in emulator.requests if r.path == KEYS]
+
+
+async def names(client: OnePinClient, **kwargs: Any) -> list[str]:
+    return [k.name async for k in client.api_keys.list(**kwargs)]
+
+
+async def test_no_keys(client: OnePinClient, server: RunningEmulator) -> None:
+    assert await names(client, status=KeyStatus.REVOKED) == []
+    assert len(list_requests(server.emulator)) == 1
+
+
+async def test_exactly_one_page_makes_one_request(
+    client: OnePinClient, server: RunningEmulator
+) -> None:
+    server.emulator.seed_keys(9)  # 10 with the bootstrap key
+    assert len(await names(client, page_size=10)) == 10
+    assert len(list_requests(server.emulator)) == 1
+
+
+@pytest.mark.parametrize("prefetch", [1, 8])
+async def test_partial_last_page(
+    client: OnePinClient, server: RunningEmulator, prefetch: int
+) -> None:
+    server.emulator.seed_keys(24)
+    got = await names(client, page_size=10, prefetch=prefetch)
+    assert got == ["bootstrap"] + [f"seed-{n:02d}" for n in range(24)]
+    assert sorted(int(q["offset"]) for q in list_requests(server.emulator)) == [0, 10, 20]
+
+
+@pytest.mark.parametrize("page_size", [1, 100])
+async def test_page_sizes(client: OnePinClient, server: RunningEmulator, page_size: int) -> None:
+    server.emulator.seed_keys(149)
+    got = await names(client, page_size=page_size)
+    assert len(got) == 150
+    assert len(set(got)) == 150
+    assert len(list_requests(server.emulator)) == -(-150 // page_size)
+
+
+@pytest.mark.parametrize("prefetch", [1, 4])
+async def test_total_absent_follows_next_links(server: RunningEmulator, prefetch: int) -> None:
+    server.emulator.count_total = False
+    server.emulator.seed_keys(25)
+    async with OnePinClient(server.emulator.bootstrap.api_key, base_url=server.base_url) as c:
+        stream = c.api_keys.list(page_size=10, prefetch=prefetch)
+        got = [k.name async for k in stream]
+    assert len(got) == 26
+    assert stream.total is None
+    # sequential: one page at a time, no request past the end
+    assert [q["offset"] for q in list_requests(server.emulator)] == ["0", "10", "20"]
+
+
+async def test_total_growing_mid_listing(client: OnePinClient, server: RunningEmulator) -> None:
+    server.emulator.seed_keys(14)
+    stream = client.api_keys.list(page_size=5, prefetch=1)
+    seen = [(await stream.__anext__()).name for _ in range(3)]
+    server.emulator.create_key(name="late-1")
+    server.emulator.create_key(name="late-2")
+    seen += [k.name async for k in stream]
+    assert len(seen) == 17
+    assert seen[-2:] == ["late-1", "late-2"]
+    assert stream.total == 17
+
+
+async def test_total_shrinking_mid_listing(client: OnePinClient, server: RunningEmulator) -> None:
+    server.emulator.seed_keys(19)
+    stream = client.api_keys.list(page_size=5, prefetch=1)
+    first = await stream.__anext__()
+    page = await client.api_keys.list_page(offset=10, limit=2)
+    for key in page.items:
+        await client.api_keys.delete(key.id)
+    rest = [k.id async for k in stream]
+    ids = [first.id, *rest]
+    assert len(ids) == len(set(ids))  # offsets shift, but nothing twice and no endless loop
+    assert stream.total == 18
+
+
+async def test_prefetch_keeps_order_and_completeness(
+    client: OnePinClient, server: RunningEmulator
+) -> None:
+    server.emulator.seed_keys(999)
+    stream = client.api_keys.list(page_size=25, prefetch=8)
+    got = [k.name async for k in stream]
+    assert got == ["bootstrap"] + [f"seed-{n:03d}" for n in range(999)]
+    offsets = sorted(int(q["offset"]) for q in list_requests(server.emulator))
+    assert offsets == list(range(0, 1000, 25))  # every page once, none past the end
+    assert stream.pages_fetched == 40
+
+
+async def test_early_exit_leaves_nothing_in_flight(
+    client: OnePinClient, server: RunningEmulator
+) -> None:
+    server.emulator.seed_keys(500)
+    got = []
+    async for key in client.api_keys.list(page_size=10, prefetch=4):
+        got.append(key.name)
+        if len(got) == 15:
+            break
+    requested = len(list_requests(server.emulator))
+    assert requested == 5  # the first page, then one window of 4
+    # the same client goes on working: no connection or task was left behind
+    assert (await client.auth.whoami()).key_name == "bootstrap"
+    assert len(list_requests(server.emulator)) == requested
+
+
+async def test_status_filter_all(client: OnePinClient, server: RunningEmulator) -> None:
+    doomed = server.emulator.create_key(name="doomed")
+    await client.api_keys.delete(doomed.id)
+    assert await names(client) == ["bootstrap"]
+    assert await names(client, status="all") == ["bootstrap", "doomed"]
+    assert await names(client, status=KeyStatus.REVOKED) == ["doomed"]
+
+
+def skewed_server(total: int, page_limit: int) -> httpx.MockTransport:
+    """A server whose pages hold ``page_limit`` items whatever the client asks."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        offset = int(request.url.params.get("offset", "0"))
+        items = [
+            {
+                "id": f"id-{i}",
+                "workspace_id": "ws",
+                "name": f"k{i:03d}",
+                "active": True,
+                "created_at": "2024-04-15T09:30:00Z",
+                "updated_at": "2024-04-15T09:30:00Z",
+            }
+            for i in range(offset, min(offset + page_limit, total))
+        ]
+        end = offset + len(items)
+        nxt = f"https://api.example/api/v1/api-keys?offset={end}&limit={page_limit}"
+        body = {
+            "data": items,
+            "meta": {"request_id": "r"},
+            "pagination": {
+                "limit": page_limit,
+                "total": total,
+                "next": nxt if end < total else None,
+            },
+        }
+        return httpx.Response(200, json=body)
+
+    return httpx.MockTransport(handler)
+
+
+async def test_prefetch_falls_back_when_links_disagree() -> None:
+    transport = skewed_server(total=95, page_limit=10)  # the client asks for 20
+    async with OnePinClient(
+        "op_live_x",
+        base_url="https://api.example",
+        http_client=httpx.AsyncClient(transport=transport),
+    ) as c:
+        stream = c.api_keys.list(page_size=20, prefetch=4)
+        got = [k.name async for k in stream]
+    assert got == [f"k{i:03d}" for i in range(95)]
+
+
+def test_next_link_parsing() -> None:
+    from onepin._base import next_offset
+    from onepin._models import Page
+
+    def page(offset: int, n: int, total: int | None, nxt: str | None) -> Page[int]:
+        return Page(items=list(range(n)), offset=offset, limit=10, total=total, next=nxt)
+
+    link = "https://h/api/v1/api-keys?offset=10&limit=10"
+    assert next_offset(page(0, 10, 30, link)) == next_offset(page(0, 10, None, link))
+    assert next_offset(page(0, 10, 30, link)).offset == 10
+    assert not next_offset(page(0, 10, 30, link)).mismatch
+    assert next_offset(page(20, 10, 30, None)).offset is None
+    assert next_offset(page(0, 10, 30, "https://h/x?offset=12")).mismatch
+    assert next_offset(page(0, 10, 30, "https://h/x")).mismatch
+    assert next_offset(page(0, 0, 30, link)).offset is None
+    assert parse_qs(urlsplit(link).query)["offset"] == ["10"]
