@@ -43,3 +43,17 @@ def demo(session: nox.Session) -> None:
     """The main job: a guided walk through the SDK and CLI against the embedded emulator."""
     _install_dev(session)
     session.run("python", "examples/demo.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def generate(session: nox.Session) -> None:
+    """Regenerate onepin_sync/ and tests/_sync/ from the async source."""
+    session.install("ruff>=0.6")
+    session.run("python", "scripts/unasync.py")
+
+
+@nox.session(python=PYTHON)
+def generate_check(session: nox.Session) -> None:
+    """Fail when the generated sync files are stale."""
+    session.install("ruff>=0.6")
+    session.run("python", "scripts/unasync.py", "--check")
