@@ -272,6 +272,7 @@ class RunningEmulator:
             access_log=False,
             lifespan="off",
             timeout_keep_alive=30,
+            timeout_graceful_shutdown=1,
         )
         server = uvicorn.Server(config)
         self._server = server

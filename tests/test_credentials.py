@@ -1,0 +1,181 @@
+"""Credential resolution order, the permission refusal, atomic and locked writes."""
+
+from __future__ import annotations
+
+import os
+import stat
+import threading
+from pathlib import Path
+
+import pytest
+
+from onepin import OnePinConfigurationError
+from onepin.credentials import (
+    Credentials,
+    credentials_path,
+    display_path,
+    load_profile,
+    remove_profile,
+    resolve,
+    save_profile,
+)
+
+KEY_FILE = "op_live_" + "F" * 32
+KEY_ENV = "op_live_" + "E" * 32
+KEY_FLAG = "op_live_" + "X" * 32
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    return credentials_path(tmp_path)
+
+
+def test_path_respects_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert credentials_path() == tmp_path / ".onepin" / "credentials"
+    assert display_path(credentials_path()) == "~/.onepin/credentials"
+
+
+def test_save_sets_modes_and_round_trips(path: Path) -> None:
+    save_profile(KEY_FILE, "http://localhost:8000", path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert load_profile(path) == {"api_key": KEY_FILE, "base_url": "http://localhost:8000"}
+    text = path.read_text()
+    assert text.startswith("[default]\n")
+    assert f'api_key = "{KEY_FILE}"' in text
+
+
+def test_save_tightens_an_existing_directory(path: Path) -> None:
+    path.parent.mkdir(mode=0o755)
+    os.chmod(path.parent, 0o755)  # noqa: S103 - the test needs a loose directory
+    save_profile(KEY_FILE, None, path)
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+
+
+def test_resolution_order(path: Path) -> None:
+    save_profile(KEY_FILE, "http://file.example", path)
+    env = {"ONEPIN_API_KEY": KEY_ENV, "ONEPIN_BASE_URL": "http://env.example"}
+    explicit = resolve(KEY_FLAG, "http://flag.example", env=env, path=path)
+    assert (explicit.api_key, explicit.api_key_source) == (KEY_FLAG, "explicit")
+    assert (explicit.base_url, explicit.base_url_source) == ("http://flag.example", "explicit")
+    from_env = resolve(env=env, path=path)
+    assert (from_env.api_key, from_env.api_key_source) == (KEY_ENV, "env")
+    assert (from_env.base_url, from_env.base_url_source) == ("http://env.example", "env")
+    from_file = resolve(env={}, path=path)
+    assert (from_file.api_key, from_file.api_key_source) == (KEY_FILE, "file")
+    assert (from_file.base_url, from_file.base_url_source) == ("http://file.example", "file")
+
+
+def test_default_base_url(path: Path) -> None:
+    save_profile(KEY_FILE, None, path)
+    creds = resolve(env={}, path=path)
+    assert (creds.base_url, creds.base_url_source) == ("https://api.onepin.ai", "default")
+
+
+def test_nothing_found(path: Path) -> None:
+    with pytest.raises(OnePinConfigurationError, match="ONEPIN_API_KEY") as info:
+        resolve(env={}, path=path)
+    assert "onepin login" in str(info.value)
+
+
+def test_credentials_repr_hides_the_key(path: Path) -> None:
+    creds = resolve(KEY_FLAG, env={}, path=path)
+    assert isinstance(creds, Credentials)
+    assert KEY_FLAG not in repr(creds)
+
+
+@pytest.mark.parametrize("mode", [0o640, 0o604, 0o644, 0o660])
+def test_readable_by_others_is_refused_with_the_fix(path: Path, mode: int) -> None:
+    save_profile(KEY_FILE, None, path)
+    os.chmod(path, mode)
+    with pytest.raises(OnePinConfigurationError) as info:
+        resolve(env={}, path=path)
+    assert f"chmod 600 {path}" in str(info.value)
+    assert KEY_FILE not in str(info.value)
+
+
+def test_corrupt_file_is_a_clear_error(path: Path) -> None:
+    path.parent.mkdir(mode=0o700)
+    path.write_text("[default\napi_key = ")
+    os.chmod(path, 0o600)
+    with pytest.raises(OnePinConfigurationError, match="not valid TOML"):
+        load_profile(path)
+
+
+def test_wrong_types_are_a_clear_error(path: Path) -> None:
+    path.parent.mkdir(mode=0o700)
+    path.write_text("[default]\napi_key = 5\n")
+    os.chmod(path, 0o600)
+    with pytest.raises(OnePinConfigurationError, match="api_key must be a string"):
+        load_profile(path)
+
+
+def test_remove_keeps_other_sections(path: Path) -> None:
+    path.parent.mkdir(mode=0o700)
+    path.write_text('[staging]\napi_key = "op_live_s"\n\n[default]\napi_key = "op_live_d"\n')
+    os.chmod(path, 0o600)
+    assert remove_profile(path)
+    assert "staging" in path.read_text()
+    assert "default" not in path.read_text()
+    assert load_profile(path) == {}
+    assert not remove_profile(path)
+
+
+def test_remove_last_section_removes_the_file(path: Path) -> None:
+    save_profile(KEY_FILE, None, path)
+    assert remove_profile(path)
+    assert not path.exists()
+    assert not remove_profile(path)
+
+
+def test_save_keeps_other_sections(path: Path) -> None:
+    path.parent.mkdir(mode=0o700)
+    path.write_text('[staging]\napi_key = "op_live_s"\nretries = 3\n')
+    os.chmod(path, 0o600)
+    save_profile(KEY_FILE, None, path)
+    import tomllib
+
+    data = tomllib.loads(path.read_text())
+    assert data == {
+        "staging": {"api_key": "op_live_s", "retries": 3},
+        "default": {"api_key": KEY_FILE},
+    }
+
+
+def test_odd_characters_round_trip(path: Path) -> None:
+    url = 'http://h/"quoted"\\path\u00e9'
+    save_profile(KEY_FILE, url, path)
+    assert load_profile(path)["base_url"] == url
+
+
+def test_concurrent_saves_leave_one_valid_file(path: Path) -> None:
+    keys = [f"op_live_{n:032d}" for n in range(20)]
+    barrier = threading.Barrier(len(keys))
+
+    def login(key: str) -> None:
+        barrier.wait()
+        save_profile(key, "http://localhost", path)
+
+    threads = [threading.Thread(target=login, args=(k,)) for k in keys]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert load_profile(path)["api_key"] in keys
+    leftovers = [p.name for p in path.parent.iterdir() if p.name.endswith(".tmp")]
+    assert leftovers == []
+
+
+def test_failed_write_leaves_the_old_file(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    save_profile(KEY_FILE, None, path)
+
+    def broken_replace(src: str, dst: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(OnePinConfigurationError, match="No space left"):
+        save_profile(KEY_ENV, None, path)
+    monkeypatch.undo()
+    assert load_profile(path)["api_key"] == KEY_FILE
+    assert [p.name for p in path.parent.iterdir() if p.name.endswith(".tmp")] == []

@@ -1,0 +1,126 @@
+"""The public surface: ``__all__``, docstrings, and the sync twin's parity with the async core."""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+from pathlib import Path
+from typing import Any
+
+import onepin
+import onepin_sync
+from onepin import _async as async_core
+
+_spec = importlib.util.spec_from_file_location(
+    "unasync", Path(__file__).parent.parent / "scripts" / "unasync.py"
+)
+assert _spec is not None
+assert _spec.loader is not None
+unasync = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(unasync)
+
+EXPECTED = {
+    "DEFAULT_BASE_URL", "NOT_GIVEN", "APIConnectionError", "APIResponseValidationError",
+    "APIStatusError", "APITimeoutError", "ApiKey", "ApiKeysResource", "AuthResource",
+    "AuthenticationError", "BadRequestError", "ConflictError", "CreatedApiKey", "ErrorDetail",
+    "GoneError", "InternalServerError", "KeyIterator", "KeyStatus", "NotFoundError", "NotGiven",
+    "OnePinClient", "OnePinConfigurationError", "OnePinError", "Page", "PermissionDeniedError",
+    "RateLimitError", "RotatedApiKey", "Scope", "UnprocessableEntityError",
+    "UpgradeRequiredError", "WhoAmI", "__version__",
+}  # fmt: skip
+
+
+def test_all_is_the_documented_surface() -> None:
+    assert set(onepin.__all__) == EXPECTED
+    assert set(onepin_sync.__all__) == set(async_core.__all__)
+    for name in onepin.__all__:
+        assert hasattr(onepin, name), name
+
+
+def test_every_public_name_is_documented() -> None:
+    for module in (onepin, onepin_sync):
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if inspect.isclass(obj) or inspect.isfunction(obj):
+                assert inspect.getdoc(obj), f"{module.__name__}.{name} has no docstring"
+                for attr, member in vars(obj).items():
+                    if attr.startswith("_") or not callable(member):
+                        continue
+                    assert inspect.getdoc(member), f"{name}.{attr} has no docstring"
+
+
+def _public_members(cls: type) -> dict[str, Any]:
+    return {
+        name: member
+        for name, member in vars(cls).items()
+        if not name.startswith("_")
+        or name
+        in {
+            "__aenter__",
+            "__aexit__",
+            "__aiter__",
+            "__anext__",
+            "__enter__",
+            "__exit__",
+            "__iter__",
+            "__next__",
+        }
+    }
+
+
+ASYNC_TO_SYNC = {
+    "aclose": "close",
+    "__aenter__": "__enter__",
+    "__aexit__": "__exit__",
+    "__aiter__": "__iter__",
+    "__anext__": "__next__",
+}
+
+
+def _normalise(text: str) -> str:
+    for a, s in (
+        ("AsyncClient", "Client"),
+        ("AsyncIterator", "Iterator"),
+        ("onepin._async", "onepin_sync"),
+    ):
+        text = text.replace(a, s)
+    return text
+
+
+def test_every_coroutine_has_a_blocking_mirror() -> None:
+    for name in async_core.__all__:
+        async_cls = getattr(async_core, name)
+        sync_cls = getattr(onepin_sync, name)
+        assert inspect.getdoc(sync_cls) == _normalise_doc(inspect.getdoc(async_cls))
+        for attr, member in _public_members(async_cls).items():
+            mirror_name = ASYNC_TO_SYNC.get(attr, attr)
+            mirror = vars(sync_cls).get(mirror_name)
+            assert mirror is not None, f"onepin_sync.{name}.{mirror_name} is missing"
+            if isinstance(member, classmethod | staticmethod | property):
+                assert type(member) is type(mirror)
+                continue
+            if not callable(member):
+                continue
+            if inspect.iscoroutinefunction(member):
+                assert not inspect.iscoroutinefunction(mirror), f"{name}.{mirror_name} is async"
+            a_sig = inspect.signature(member)
+            s_sig = inspect.signature(mirror)
+            assert list(a_sig.parameters) == list(s_sig.parameters), f"{name}.{attr}"
+            for p in a_sig.parameters.values():
+                q = s_sig.parameters[p.name]
+                assert (p.kind, repr(p.default)) == (q.kind, repr(q.default)), (
+                    f"{name}.{attr}({p.name})"
+                )
+                assert _normalise(str(p.annotation)) == str(q.annotation), (
+                    f"{name}.{attr}({p.name})"
+                )
+            assert _normalise(str(a_sig.return_annotation)) == str(s_sig.return_annotation)
+            assert inspect.getdoc(mirror) == _normalise_doc(inspect.getdoc(member))
+
+
+def _normalise_doc(doc: str | None) -> str | None:
+    """The docstring as the generator rewrites it."""
+    if doc is None:
+        return None
+    rewritten: str = unasync.unasync_text(doc, [0] * len(unasync.RULES))
+    return rewritten

@@ -1,0 +1,67 @@
+"""The retry policy's decisions, without I/O."""
+
+from __future__ import annotations
+
+import email.utils
+import time
+
+import httpx
+import pytest
+
+from onepin import APIConnectionError, APITimeoutError, InternalServerError, RateLimitError
+from onepin._base import error_from_response
+from onepin._retry import RetryPolicy, retry_after_seconds
+
+
+def response(status: int, headers: dict[str, str] | None = None) -> httpx.Response:
+    return httpx.Response(
+        status, headers=headers, request=httpx.Request("GET", "https://api.onepin.ai/x")
+    )
+
+
+def test_retry_after_forms() -> None:
+    assert retry_after_seconds({"retry-after": "3"}) == 3.0
+    assert retry_after_seconds({"retry-after": "1.5"}) == 1.5
+    assert retry_after_seconds({"retry-after-ms": "250", "retry-after": "9"}) == 0.25
+    assert retry_after_seconds({"retry-after": "-4"}) == 0.0
+    assert retry_after_seconds({"retry-after": "soon"}) is None
+    assert retry_after_seconds({}) is None
+    when = email.utils.formatdate(time.time() + 30, usegmt=True)
+    wait = retry_after_seconds({"retry-after": when})
+    assert wait is not None
+    assert 25 <= wait <= 31
+    past = email.utils.formatdate(time.time() - 30, usegmt=True)
+    assert retry_after_seconds({"retry-after": past}) == 0.0
+
+
+def test_decisions() -> None:
+    policy = RetryPolicy(max_retry_wait=10)
+    err_503 = error_from_response(response(503), outcome_unknown=False)
+    assert isinstance(err_503, InternalServerError)
+    assert policy.should_retry(err_503, idempotent=True)
+    assert not policy.should_retry(err_503, idempotent=False)
+    assert RetryPolicy(trust_idempotency_keys=True).should_retry(err_503, idempotent=False)
+    rate = error_from_response(response(429, {"retry-after": "2"}), outcome_unknown=False)
+    assert isinstance(rate, RateLimitError)
+    assert policy.should_retry(rate, idempotent=False)
+    long_wait = error_from_response(response(429, {"retry-after": "11"}), outcome_unknown=False)
+    assert not policy.should_retry(long_wait, idempotent=True)
+    for status in (400, 401, 403, 404, 409, 410, 422, 426):
+        assert not policy.should_retry(
+            error_from_response(response(status), outcome_unknown=False), idempotent=True
+        )
+    before = APIConnectionError("refused", request_sent=False)
+    after = APITimeoutError("read timeout", request_sent=True)
+    assert policy.should_retry(before, idempotent=False)
+    assert not policy.should_retry(after, idempotent=False)
+    assert policy.should_retry(after, idempotent=True)
+
+
+@pytest.mark.parametrize("exc", [KeyboardInterrupt(), SystemExit(), GeneratorExit(), ValueError()])
+def test_never_retries_foreign_or_base_exceptions(exc: BaseException) -> None:
+    assert not RetryPolicy().should_retry(exc, idempotent=True)
+
+
+def test_negative_retries_rejected() -> None:
+    with pytest.raises(ValueError, match="max_retries"):
+        RetryPolicy(max_retries=-1)

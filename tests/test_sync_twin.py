@@ -1,0 +1,60 @@
+"""What only the blocking twin must show: no event loop, no thread, safe across threads."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+import onepin_sync
+from onepin.testing import RunningEmulator
+
+
+def test_a_sync_call_makes_no_event_loop_and_starts_no_thread(
+    server: RunningEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def forbidden(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the sync client touched an event loop or a thread")
+
+    with onepin_sync.OnePinClient(
+        server.emulator.bootstrap.api_key, base_url=server.base_url
+    ) as client:
+        monkeypatch.setattr(asyncio, "new_event_loop", forbidden)
+        monkeypatch.setattr(asyncio, "run", forbidden)
+        monkeypatch.setattr(threading.Thread, "start", forbidden)
+        created = client.api_keys.create(name="no-loop")
+        assert client.api_keys.get(created.id).name == "no-loop"
+        assert client.auth.whoami().key_name == "bootstrap"
+        assert [k.name for k in client.api_keys.list(prefetch=1)] == ["bootstrap", "no-loop"]
+
+
+def test_one_client_shared_by_16_threads_for_2000_calls(server: RunningEmulator) -> None:
+    server.emulator.seed_keys(3)
+    keys = [k.id for k in server.emulator.store.list_keys(
+        server.emulator.store.authenticate(f"Bearer {server.emulator.bootstrap.api_key}", None),
+        offset=0, limit=4, status="active",
+    )[0]]  # fmt: skip
+    before = threading.active_count()
+    with onepin_sync.OnePinClient(
+        server.emulator.bootstrap.api_key, base_url=server.base_url
+    ) as client:
+
+        def call(n: int) -> str:
+            if n % 2:
+                return client.api_keys.get(keys[(n // 2) % len(keys)]).id
+            return client.auth.whoami().workspace_id or ""
+
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            results = list(pool.map(call, range(2000)))
+        pool_state = client._http._transport._pool  # type: ignore[attr-defined]
+        assert len(pool_state.connections) <= 16
+    assert len(results) == 2000
+    assert all(results)
+    assert set(results[1::2]) == set(keys)
+    assert len(server.emulator.requests) == 2000
+    assert {r.status for r in server.emulator.requests} == {200}
+    # closing the client closed every connection; no thread outlives the pool
+    assert pool_state.connections == []
+    assert threading.active_count() <= before
