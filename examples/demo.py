@@ -1,10 +1,112 @@
-"""The main job: start the embedded OnePin emulator and show how to reach it."""
+"""The main job: a guided walk through the CLI and the SDK against the embedded emulator.
+
+    python examples/demo.py            # walk through, then stop the emulator
+    python examples/demo.py --serve    # ... and keep it serving until Ctrl-C
+
+It starts the OnePin emulator on a loopback port with seeded keys, then runs
+the real ``onepin`` command (login, whoami, create, list, rotate --save,
+logout) with a throw-away HOME, and lists every key with the async client on
+asyncio and on trio and with the sync client.
+"""
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import os
+import subprocess
 import sys
+import tempfile
+import threading
+import time
 
-from onepin.testing import __main__ as emulator_cli
+import anyio
+
+import onepin_sync
+from onepin import OnePinClient
+from onepin.testing import Emulator, RunningEmulator
+
+
+def step(title: str) -> None:
+    print(f"\n== {title}", flush=True)
+
+
+def onepin(home: str, *args: str, shown: tuple[str, ...] | None = None) -> str:
+    """Run the real ``onepin`` command; echo it (secrets masked) and its output."""
+    print("$ onepin " + " ".join(shown or args), flush=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ONEPIN_")}
+    env["HOME"] = home
+    result = subprocess.run(
+        [sys.executable, "-m", "onepin.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    sys.stdout.write(result.stdout)
+    sys.stdout.write(result.stderr)
+    if result.returncode != 0:
+        raise SystemExit(f"demo: `onepin {args[0]}` failed with exit code {result.returncode}")
+    return result.stdout
+
+
+async def list_async(base_url: str, token: str) -> tuple[int, float]:
+    start = time.perf_counter()
+    async with OnePinClient(token, base_url=base_url) as client:
+        count = 0
+        async for _ in client.api_keys.list(status="all"):
+            count += 1
+    return count, time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="OnePin SDK and CLI demo")
+    parser.add_argument("--serve", action="store_true", help="keep the emulator running after")
+    parser.add_argument("--seed-keys", type=int, default=2500, help="keys to seed (default 2500)")
+    args = parser.parse_args(argv)
+
+    emulator = Emulator(seed_keys=args.seed_keys, latency=0.005)
+    server = RunningEmulator(emulator)
+    server.start()
+    url = server.base_url
+    token = emulator.bootstrap.api_key
+    step(f"OnePin emulator on {url}: {args.seed_keys} seeded keys, 5 ms simulated latency")
+    with tempfile.TemporaryDirectory(prefix="onepin-demo-") as home:
+        step("The CLI, with a throw-away HOME")
+        masked = token[:12] + "…"
+        onepin(home, "login", "--key", token, "--base-url", url,
+               shown=("login", "--key", masked, "--base-url", url))  # fmt: skip
+        onepin(home, "whoami")
+        onepin(home, "api-keys", "create", "demo-ci", "--scope", "workflows:read",
+               "--rate-limit", "600")  # fmt: skip
+        onepin(home, "api-keys", "list", "--search", "demo", "--status", "all")
+        onepin(home, "api-keys", "rotate", "bootstrap", "--save")
+        onepin(home, "whoami")
+        onepin(home, "logout")
+    # The walk-through rotated the bootstrap key; the SDK part uses a fresh one.
+    token = emulator.create_key(name="demo-sdk").api_key
+
+    step("The SDK: every key, with ordered concurrent prefetch")
+    for backend in ("asyncio", "trio"):
+        count, seconds = anyio.run(list_async, url, token, backend=backend)
+        print(f"async on {backend:7}: {count} keys in {seconds:.2f}s")
+    start = time.perf_counter()
+    with onepin_sync.OnePinClient(token, base_url=url) as client:
+        count = sum(1 for _ in client.api_keys.list(status="all"))
+        me = client.auth.whoami()
+    print(f"sync client    : {count} keys in {time.perf_counter() - start:.2f}s")
+    print(f"whoami         : {me.key_name} in workspace {me.workspace_id}")
+
+    if args.serve:
+        step(f"Serving on {url} until Ctrl-C")
+        print(f"  ONEPIN_BASE_URL={url}")
+        print(f"  ONEPIN_API_KEY={token}")
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
+    server.stop()
+    step("Done")
+    return 0
+
 
 if __name__ == "__main__":
-    sys.exit(emulator_cli.main(["--port", "0", "--seed-keys", "250", *sys.argv[1:]]))
+    sys.exit(main())

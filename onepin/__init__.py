@@ -9,31 +9,75 @@
 
 The blocking twin with the same API is ``onepin_sync``; the local emulator of
 the API for tests is ``onepin.testing``.
+
+Names are imported on first use, so that ``import onepin`` (and the CLI's
+``--help``) stays cheap; type checkers see ordinary imports.
 """
 
-from onepin._async import ApiKeysResource, AuthResource, KeyIterator, OnePinClient
-from onepin._base import DEFAULT_BASE_URL, NOT_GIVEN, NotGiven
-from onepin._exceptions import (
-    APIConnectionError,
-    APIResponseValidationError,
-    APIStatusError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    ConflictError,
-    ErrorDetail,
-    GoneError,
-    InternalServerError,
-    NotFoundError,
-    OnePinConfigurationError,
-    OnePinError,
-    PermissionDeniedError,
-    RateLimitError,
-    UnprocessableEntityError,
-    UpgradeRequiredError,
-)
-from onepin._models import ApiKey, CreatedApiKey, KeyStatus, Page, RotatedApiKey, Scope, WhoAmI
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from onepin._version import __version__
+
+if TYPE_CHECKING:
+    from onepin._async import ApiKeysResource, AuthResource, KeyIterator, OnePinClient
+    from onepin._base import DEFAULT_BASE_URL, NOT_GIVEN, NotGiven
+    from onepin._exceptions import (
+        APIConnectionError,
+        APIResponseValidationError,
+        APIStatusError,
+        APITimeoutError,
+        AuthenticationError,
+        BadRequestError,
+        ConflictError,
+        ErrorDetail,
+        GoneError,
+        InternalServerError,
+        NotFoundError,
+        OnePinConfigurationError,
+        OnePinError,
+        PermissionDeniedError,
+        RateLimitError,
+        UnprocessableEntityError,
+        UpgradeRequiredError,
+    )
+    from onepin._models import ApiKey, CreatedApiKey, KeyStatus, Page, RotatedApiKey, Scope, WhoAmI
+
+_HOMES = {
+    "onepin._async": ("ApiKeysResource", "AuthResource", "KeyIterator", "OnePinClient"),
+    "onepin._base": ("DEFAULT_BASE_URL", "NOT_GIVEN", "NotGiven"),
+    "onepin._exceptions": (
+        "APIConnectionError",
+        "APIResponseValidationError",
+        "APIStatusError",
+        "APITimeoutError",
+        "AuthenticationError",
+        "BadRequestError",
+        "ConflictError",
+        "ErrorDetail",
+        "GoneError",
+        "InternalServerError",
+        "NotFoundError",
+        "OnePinConfigurationError",
+        "OnePinError",
+        "PermissionDeniedError",
+        "RateLimitError",
+        "UnprocessableEntityError",
+        "UpgradeRequiredError",
+    ),
+    "onepin._models": (
+        "ApiKey",
+        "CreatedApiKey",
+        "KeyStatus",
+        "Page",
+        "RotatedApiKey",
+        "Scope",
+        "WhoAmI",
+    ),
+}
+_LAZY = {name: module for module, names in _HOMES.items() for name in names}
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -69,3 +113,16 @@ __all__ = [
     "WhoAmI",
     "__version__",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'onepin' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

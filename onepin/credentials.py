@@ -154,7 +154,7 @@ def resolve(
         url, url_source = base_url, "explicit"
     elif env.get(BASE_URL_ENV):
         url, url_source = env[BASE_URL_ENV], "env"
-    elif key_source == "file" and from_file().get("base_url"):
+    elif from_file().get("base_url"):
         url, url_source = from_file()["base_url"], "file"
     else:
         url, url_source = DEFAULT_BASE_URL, "default"

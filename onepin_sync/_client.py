@@ -264,7 +264,7 @@ class OnePinClient:
             logger.debug(
                 "%s %s -> %s after %.1f ms (attempt %d)",
                 method,
-                request.url.raw_path.decode("ascii", "replace"),
+                request.url,
                 type(exc).__name__,
                 (time.perf_counter() - t0) * 1000,
                 retry_count + 1,
@@ -274,7 +274,7 @@ class OnePinClient:
         logger.debug(
             "%s %s -> %d in %.1f ms (attempt %d, request_id=%s)",
             method,
-            request.url.raw_path.decode("ascii", "replace"),
+            request.url,
             response.status_code,
             (time.perf_counter() - t0) * 1000,
             retry_count + 1,

@@ -142,7 +142,7 @@ def test_secrets_stay_out_of_reprs_and_logs(
         assert "op_live_" not in repr(c)
     onepin_lines = [r for r in caplog.records if r.name == "onepin"]
     assert len(onepin_lines) == 3  # one line per attempt
-    assert "GET /api/v1/auth/whoami -> 200" in onepin_lines[-1].getMessage()
+    assert f"GET {server.base_url}/api/v1/auth/whoami -> 200" in onepin_lines[-1].getMessage()
     assert "request_id=" in onepin_lines[-1].getMessage()
     for secret in (token, created.api_key, rotated.new_key.api_key):
         assert secret not in caplog.text
