@@ -16,7 +16,7 @@ README = Path(__file__).parent.parent / "README.md"
 
 
 def example(marker: str) -> str:
-    blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+    blocks: list[str] = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
     found = [b for b in blocks if b.startswith(f"# {marker}\n")]
     assert len(found) == 1, f"README has no single '# {marker}' block"
     return found[0]
