@@ -57,3 +57,10 @@ def generate_check(session: nox.Session) -> None:
     """Fail when the generated sync files are stale."""
     session.install("ruff>=0.6")
     session.run("python", "scripts/unasync.py", "--check")
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Side-by-side benchmarks: prints a table, writes benchmarks/results/latest.json."""
+    _install_dev(session)
+    session.run("python", "benchmarks/run.py", *session.posargs)

@@ -7,7 +7,7 @@ The I/O-free steps of one call live here, so that ``onepin._async`` (and the
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+import os
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
@@ -39,6 +39,8 @@ __all__ = [
     "connection_error",
     "decode",
     "error_from_response",
+    "list_params",
+    "new_idempotency_key",
     "next_offset",
     "page_from_envelope",
 ]
@@ -75,8 +77,7 @@ NOT_GIVEN = NotGiven()
 # -- options --------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ClientOptions:
+class ClientOptions(msgspec.Struct, frozen=True, kw_only=True):
     """Everything a client is configured with except the token and the connection pool."""
 
     base_url: str
@@ -134,13 +135,10 @@ class ClientOptions:
             if k in changes
         }
         if retry_changes:
-            try:
-                changes["retry"] = replace(self.retry, **retry_changes)
-            except ValueError as exc:
-                raise OnePinConfigurationError(str(exc)) from None
+            changes["retry"] = msgspec.structs.replace(self.retry, **retry_changes)
         if "timeout" in changes and not isinstance(changes["timeout"], httpx.Timeout):
             changes["timeout"] = httpx.Timeout(changes["timeout"])
-        new = replace(self, **changes)
+        new = msgspec.structs.replace(self, **changes)
         return ClientOptions.create(
             base_url=new.base_url,
             workspace_id=new.workspace_id,
@@ -167,6 +165,15 @@ class ClientOptions:
 
 def _min(a: float | None, b: float) -> float:
     return b if a is None else min(a, b)
+
+
+def new_idempotency_key() -> str:
+    """A random UUID4 string (without importing ``uuid`` at start-up)."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def build_headers(
@@ -223,14 +230,30 @@ class ListEnvelope(msgspec.Struct, Generic[T], frozen=True, gc=False):
     pagination: Pagination = Pagination()
 
 
-class Decoders:
-    """One msgspec decoder per envelope type, built once and shared."""
+class _LazyDecoder(Generic[T]):
+    """A class attribute that builds its msgspec decoder on first use, then keeps it."""
 
-    whoami = msgspec.json.Decoder(Envelope[WhoAmI])
-    api_key = msgspec.json.Decoder(Envelope[ApiKey])
-    created_api_key = msgspec.json.Decoder(Envelope[CreatedApiKey])
-    rotated_api_key = msgspec.json.Decoder(Envelope[RotatedApiKey])
-    api_key_list = msgspec.json.Decoder(ListEnvelope[ApiKey])
+    def __init__(self, type_: type[T]) -> None:
+        self._type = type_
+        self._name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    def __get__(self, obj: object, owner: type) -> msgspec.json.Decoder[T]:
+        decoder = msgspec.json.Decoder(self._type)
+        setattr(owner, self._name, decoder)  # later reads find the decoder itself
+        return decoder
+
+
+class Decoders:
+    """One msgspec decoder per envelope type, built on first use and then shared."""
+
+    whoami = _LazyDecoder(Envelope[WhoAmI])
+    api_key = _LazyDecoder(Envelope[ApiKey])
+    created_api_key = _LazyDecoder(Envelope[CreatedApiKey])
+    rotated_api_key = _LazyDecoder(Envelope[RotatedApiKey])
+    api_key_list = _LazyDecoder(ListEnvelope[ApiKey])
 
 
 _any_decoder = msgspec.json.Decoder()
@@ -269,8 +292,7 @@ def page_from_envelope(envelope: ListEnvelope[T], *, offset: int, limit: int) ->
     )
 
 
-@dataclass(frozen=True)
-class Continuation:
+class Continuation(msgspec.Struct, frozen=True):
     """Where a listing goes on after a page (``offset`` None: it is done).
 
     ``mismatch`` is true when the server's ``next`` link disagrees with the

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import TypeVar
 
@@ -105,6 +104,8 @@ def gather(calls: Sequence[Callable[[], T]]) -> list[T]:
     """Run ``calls`` side by side on short-lived threads; results in call order."""
     if len(calls) == 1:
         return [calls[0]()]
+    from concurrent.futures import ThreadPoolExecutor
+
     with ThreadPoolExecutor(max_workers=len(calls), thread_name_prefix="onepin") as pool:
         futures = [pool.submit(call) for call in calls]
         return [f.result() for f in futures]

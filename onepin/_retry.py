@@ -22,9 +22,9 @@ import email.utils
 import random
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import httpx
+import msgspec
 from tenacity import RetryCallState
 
 from onepin._exceptions import APIConnectionError, APIStatusError, RateLimitError
@@ -56,8 +56,7 @@ def retry_after_seconds(headers: Mapping[str, str] | httpx.Headers) -> float | N
     return max(0.0, when.timestamp() - time.time())
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
+class RetryPolicy(msgspec.Struct, frozen=True, kw_only=True):
     """Which failures are retried and how long to wait before the next attempt.
 
     Args:

@@ -17,8 +17,6 @@ import contextlib
 import json
 import os
 import stat
-import tempfile
-import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,6 +89,8 @@ def _read_all(path: Path) -> dict[str, object]:
             f"Refusing to use {path}: it is readable by group or others "
             f"(mode {stat.S_IMODE(st.st_mode):04o}). Fix it with: chmod 600 {path}"
         )
+    import tomllib
+
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
@@ -212,6 +212,8 @@ def _toml_key(key: str) -> str:
 
 
 def _write_atomic(path: Path, text: str) -> None:
+    import tempfile
+
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".credentials.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

@@ -538,4 +538,4 @@ def test_seed_100k_keys() -> None:
         status="active",
     )
     assert total == 100_001
-    assert [r.name for r in rows] == [f"seed-{n:05d}" for n in range(99_899, 99_999)]
+    assert [r.name for r in rows] == [f"seed-{n:06d}" for n in range(99_899, 99_999)]

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import copy
 import time
-import uuid
 from collections.abc import Mapping
 from functools import partial
-from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 import msgspec
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, stop_before_delay
 from tenacity.stop import stop_base
 
-from onepin import credentials as _credentials
 from onepin._async._resources import ApiKeysResource, AuthResource
 from onepin._base import (
     DEFAULT_BASE_URL,
@@ -26,10 +23,19 @@ from onepin._base import (
     decode,
     error_from_response,
     logger,
+    new_idempotency_key,
 )
 from onepin._concurrency import AsyncDeadline, async_sleep
-from onepin._exceptions import APITimeoutError, OnePinConfigurationError, RateLimitError
+from onepin._exceptions import (
+    APITimeoutError,
+    OnePinConfigurationError,
+    OnePinError,
+    RateLimitError,
+)
 from onepin._pacing import RateLimitPacer
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = ["OnePinClient"]
 
@@ -114,7 +120,9 @@ class OnePinClient:
         Raises ``OnePinConfigurationError`` when no key is found or the file is unsafe.
         ``options`` are the constructor's keyword arguments.
         """
-        creds = _credentials.resolve(
+        from onepin.credentials import resolve
+
+        creds = resolve(
             options.pop("token", None),
             options.pop("base_url", None),
             env=env,
@@ -185,34 +193,49 @@ class OnePinClient:
         rate limited, so a long listing runs at the allowed rate.
         """
         options = self._options
-        idempotency_key = None if idempotent else str(uuid.uuid4())
+        policy = options.retry
+        idempotency_key = None if idempotent else new_idempotency_key()
         content = _encoder.encode(body) if body is not None else None
-        stop: stop_base = stop_after_attempt(options.retry.max_retries + 1)
-        if options.deadline is not None:
-            stop = stop | stop_before_delay(options.deadline)
-        retrying = AsyncRetrying(
-            stop=stop,
-            wait=options.retry.wait,
-            retry=retry_if_exception(partial(options.retry.should_retry, idempotent=idempotent)),
-            sleep=async_sleep,
-            reraise=True,
-        )
         started = time.monotonic()
+        send = partial(
+            self._attempt,
+            method,
+            path,
+            decoder,
+            params=params,
+            content=content,
+            idempotency_key=idempotency_key,
+            started=started,
+            idempotent=idempotent,
+            paced=paced,
+        )
         async with AsyncDeadline(options.deadline):
+            # The first attempt runs outside tenacity: the common, successful call
+            # pays nothing for the retry machinery.
+            try:
+                return await send(retry_count=0)
+            except OnePinError as exc:
+                if policy.max_retries == 0 or not policy.should_retry(exc, idempotent=idempotent):
+                    raise
+                first_failure = exc
+            stop: stop_base = stop_after_attempt(policy.max_retries + 1)
+            if options.deadline is not None:
+                left = options.deadline - (time.monotonic() - started)
+                stop = stop | stop_before_delay(max(0.0, left))
+            retrying = AsyncRetrying(
+                stop=stop,
+                wait=policy.wait,
+                retry=retry_if_exception(partial(policy.should_retry, idempotent=idempotent)),
+                sleep=async_sleep,
+                reraise=True,
+            )
             async for attempt in retrying:
                 with attempt:
-                    return await self._attempt(
-                        method,
-                        path,
-                        decoder,
-                        params=params,
-                        content=content,
-                        idempotency_key=idempotency_key,
-                        retry_count=attempt.retry_state.attempt_number - 1,
-                        started=started,
-                        idempotent=idempotent,
-                        paced=paced,
-                    )
+                    number = attempt.retry_state.attempt_number
+                    if number == 1:
+                        # Replay the fast path's failure so tenacity's wait and stop see it.
+                        raise first_failure
+                    return await send(retry_count=number - 1)
         raise AssertionError("unreachable: tenacity re-raises the last failure")
 
     async def _attempt(
