@@ -2,7 +2,8 @@
 
 The sync package is generated from the async source by text substitution
 (``scripts/unasync.py``), which renames ``async_sleep`` to ``sleep``,
-``AsyncDeadline`` to ``Deadline`` and ``async_gather`` to ``gather``. Anything
+``AsyncDeadline`` to ``Deadline``, ``async_gather`` to ``gather`` and
+``AsyncPrefetcher`` to ``Prefetcher``. Anything
 that must differ between the two worlds (sleeping, cancellation, running
 requests side by side) sits behind one of these pairs.
 """
@@ -12,13 +13,29 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
-from typing import TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 import anyio
+import anyio.abc
 
 from onepin._exceptions import APITimeoutError
 
-__all__ = ["AsyncDeadline", "Deadline", "async_gather", "async_sleep", "gather", "sleep"]
+if TYPE_CHECKING:
+    from concurrent.futures import Future as Pending
+    from concurrent.futures import ThreadPoolExecutor
+
+__all__ = [
+    "AsyncDeadline",
+    "AsyncPending",
+    "AsyncPrefetcher",
+    "Deadline",
+    "Pending",
+    "Prefetcher",
+    "async_gather",
+    "async_sleep",
+    "gather",
+    "sleep",
+]
 
 T = TypeVar("T")
 
@@ -109,3 +126,98 @@ def gather(calls: Sequence[Callable[[], T]]) -> list[T]:
     with ThreadPoolExecutor(max_workers=len(calls), thread_name_prefix="onepin") as pool:
         futures = [pool.submit(call) for call in calls]
         return [f.result() for f in futures]
+
+
+class AsyncPending(Generic[T]):
+    """The result of a call started by an ``AsyncPrefetcher``, once it is there."""
+
+    def __init__(self) -> None:
+        self._done = anyio.Event()
+        self._value: T | None = None
+        self._error: Exception | None = None
+
+    async def _run(self, call: Callable[[], Awaitable[T]]) -> None:
+        try:
+            self._value = await call()
+        except Exception as exc:  # kept for the consumer; cancellation passes through
+            self._error = exc
+        finally:
+            self._done.set()
+
+    async def result(self) -> T:
+        """Wait for the call; return its value or raise its exception."""
+        await self._done.wait()
+        if self._error is not None:
+            raise self._error
+        return self._value  # type: ignore[return-value]
+
+
+class AsyncPrefetcher:
+    """Runs calls in the background of an ``async with`` block (a task group).
+
+    Leaving the block cancels whatever is still running: nothing outlives it.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self._workers = workers
+        self._tg: anyio.abc.TaskGroup | None = None
+
+    async def __aenter__(self) -> AsyncPrefetcher:
+        self._tg = anyio.create_task_group()
+        await self._tg.__aenter__()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool | None:
+        assert self._tg is not None
+        self._tg.cancel_scope.cancel()
+        if isinstance(exc, Exception):
+            # The block failed on its own (say, a page's error reached the consumer):
+            # wind the background down and let that error through as itself, not
+            # wrapped in an exception group.
+            await self._tg.__aexit__(None, None, None)
+            return None
+        return await self._tg.__aexit__(exc_type, exc, tb)
+
+    def start(self, call: Callable[[], Awaitable[T]]) -> AsyncPending[T]:
+        """Start ``call`` now; its result is awaited later."""
+        assert self._tg is not None, "use the prefetcher in an async with block"
+        pending: AsyncPending[T] = AsyncPending()
+        self._tg.start_soon(pending._run, call)
+        return pending
+
+
+class Prefetcher:
+    """The blocking twin: a thread pool for the ``with`` block.
+
+    Leaving the block drops the calls not yet started and waits for the
+    running ones (a blocking request cannot be interrupted).
+    """
+
+    def __init__(self, workers: int) -> None:
+        self._workers = workers
+        self._pool: ThreadPoolExecutor | None = None
+
+    def __enter__(self) -> Prefetcher:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="onepin")
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._pool is not None
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def start(self, call: Callable[[], T]) -> Pending[T]:
+        """Start ``call`` on a worker thread; ``.result()`` waits for it."""
+        assert self._pool is not None, "use the prefetcher in a with block"
+        return self._pool.submit(call)

@@ -4,18 +4,21 @@
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 from collections.abc import Sequence
 from functools import partial
+from types import TracebackType
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from onepin._base import NOT_GIVEN, Decoders, NotGiven, list_params, next_offset, page_from_envelope
-from onepin._concurrency import gather
+from onepin._concurrency import Prefetcher, gather
 from onepin._models import ApiKey, CreatedApiKey, KeyStatus, Page, RotatedApiKey, WhoAmI
 
 if TYPE_CHECKING:
     from onepin_sync._client import OnePinClient
+    from onepin._concurrency import Pending
 
 __all__ = ["ApiKeysResource", "AuthResource", "KeyIterator"]
 
@@ -152,12 +155,20 @@ class ApiKeysResource:
 class KeyIterator:
     """A blocking stream of every key of a listing, in server order.
 
-    Pages are fetched when the buffer runs dry: the first alone (it tells the
-    total), then windows of up to ``prefetch`` pages side by side, checked
-    against the server's ``next`` links. When a link disagrees with the offsets
-    computed, or the total is unknown, it falls back to following ``next``
-    one page at a time. Nothing runs between two items, so leaving the loop
-    early leaves nothing in flight.
+    The first page comes alone (it tells the total); then up to ``prefetch``
+    pages are fetched side by side, checked against the server's ``next``
+    links. When a link disagrees with the offsets computed, or the total is
+    unknown, the stream falls back to following ``next`` one page at a time.
+
+    Iterated directly (``for key in client.api_keys.list()``), it fetches
+    windows of pages while the buffer is empty and nothing runs between two
+    items, so leaving the loop early leaves nothing in flight. Used as a
+    context manager, it keeps ``prefetch`` requests in flight continuously
+    (a sliding window) while you consume; leaving the block cancels them::
+
+        with client.api_keys.list(status="all") as keys:
+            for key in keys:
+                ...
     """
 
     def __init__(
@@ -172,10 +183,16 @@ class KeyIterator:
         self._buffer: deque[ApiKey] = deque()
         self._offset: int | None = 0
         self._sequential = False
+        self._prefetcher: Prefetcher | None = None
+        # Sliding window: pages requested ahead, in order, and how many still run.
+        self._in_flight: deque[tuple[int, Pending[Page[ApiKey]]]] = deque()
+        self._next_start = 0
+        self._running = 0
+        self._lock = threading.Lock()  # the sync twin's workers refill from their threads
         self.total: int | None = None
         """The total the server last reported (None before the first page, or if not counted)."""
         self.pages_fetched = 0
-        """How many pages were requested so far."""
+        """How many pages were consumed from the server so far."""
 
     def __iter__(self) -> KeyIterator:
         return self
@@ -187,22 +204,83 @@ class KeyIterator:
             self._fill()
         return self._buffer.popleft()
 
+    def __enter__(self) -> KeyIterator:
+        if self._prefetcher is not None:
+            raise RuntimeError("this key stream is already open")
+        prefetcher = Prefetcher(self._prefetch)
+        prefetcher.__enter__()
+        self._prefetcher = prefetcher
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        with self._lock:
+            prefetcher, self._prefetcher = self._prefetcher, None
+            self._in_flight.clear()
+        self._buffer.clear()
+        self._offset = None  # a closed stream yields nothing more
+        if prefetcher is not None:
+            prefetcher.__exit__(exc_type, exc, tb)
+
     def _fetch(self, offset: int) -> Page[ApiKey]:
         return self._resource._page(offset, self._page_size, self._status, paced=True)
 
     def _fill(self) -> None:
         offset = self._offset
         assert offset is not None
-        offsets = [offset]
-        if self.total is not None and not self._sequential:
-            stop = min(self.total, offset + self._prefetch * self._page_size)
-            offsets = list(range(offset, max(stop, offset + 1), self._page_size))
-        if len(offsets) == 1:
+        if self.total is None or self._sequential:
             pages = [self._fetch(offset)]
+        elif self._prefetcher is not None:
+            pages = [self._next_in_flight(self._prefetcher, offset)]
         else:
+            stop = min(self.total, offset + self._prefetch * self._page_size)
+            offsets = range(offset, max(stop, offset + 1), self._page_size)
             pages = gather([partial(self._fetch, o) for o in offsets])
         self.pages_fetched += len(pages)
         self._take(pages)
+
+    def _next_in_flight(self, prefetcher: Prefetcher, offset: int) -> Page[ApiKey]:
+        """The page at ``offset``, with up to ``prefetch`` requests running behind it."""
+        with self._lock:
+            if not self._in_flight or self._in_flight[0][0] != offset:
+                self._in_flight.clear()  # the listing moved elsewhere: drop the guesses
+                self._next_start = offset
+            self._top_up(prefetcher)
+            head = self._in_flight.popleft() if self._in_flight else None
+        if head is None:  # nothing could start (the total shrank): ask directly
+            return self._fetch(offset)
+        return head[1].result()
+
+    def _top_up(self, prefetcher: Prefetcher) -> None:
+        """Start requests while fewer than ``prefetch`` run and fewer than twice that wait.
+
+        Called with the lock held, by the consumer and by each request as it
+        finishes, so a slot is refilled as soon as it frees, not when the
+        consumer gets to it.
+        """
+        assert self.total is not None
+        while (
+            self._running < self._prefetch
+            and len(self._in_flight) < 2 * self._prefetch
+            and self._next_start < self.total
+        ):
+            start = self._next_start
+            self._next_start += self._page_size
+            self._running += 1
+            self._in_flight.append((start, prefetcher.start(partial(self._fetch_ahead, start))))
+
+    def _fetch_ahead(self, offset: int) -> Page[ApiKey]:
+        try:
+            return self._fetch(offset)
+        finally:
+            with self._lock:
+                self._running -= 1
+                if self._prefetcher is not None and not self._sequential:
+                    self._top_up(self._prefetcher)
 
     def _take(self, pages: list[Page[ApiKey]]) -> None:
         """Buffer the pages in order; work out where the listing continues."""
@@ -212,9 +290,19 @@ class KeyIterator:
             following = next_offset(page)
             self._offset = following.offset
             if following.offset is None:
+                with self._lock:
+                    self._in_flight.clear()
                 return
-            expected = pages[i + 1].offset if i + 1 < len(pages) else following.offset
+            with self._lock:
+                if i + 1 < len(pages):
+                    expected = pages[i + 1].offset
+                elif self._in_flight:
+                    expected = self._in_flight[0][0]
+                else:
+                    expected = following.offset
             if following.mismatch or expected != following.offset:
                 # The server pages differently than computed: follow its links from here.
-                self._sequential = True
+                with self._lock:
+                    self._sequential = True
+                    self._in_flight.clear()
                 return

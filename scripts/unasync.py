@@ -33,6 +33,8 @@ RULES: list[tuple[str, str]] = [
     (r"\bAsyncDeadline\b", "Deadline"),
     (r"\basync_sleep\b", "sleep"),
     (r"\basync_gather\b", "gather"),
+    (r"\bAsyncPrefetcher\b", "Prefetcher"),
+    (r"\bAsyncPending\b", "Pending"),
     # libraries' async classes and their blocking counterparts
     (r"\bAsyncRetrying\b", "Retrying"),
     (r"\bhttpx\.AsyncClient\b", "httpx.Client"),

@@ -50,3 +50,17 @@ async def test_deadline_is_a_hard_limit_on_async(server: RunningEmulator) -> Non
 
         with anyio.fail_after(1.5), pytest.raises(APITimeoutError, match="deadline"):
             await c.auth.whoami()
+
+
+async def test_cancelling_a_sliding_window_cancels_its_requests(server: RunningEmulator) -> None:
+    server.emulator.seed_keys(200)
+    async with OnePinClient(server.emulator.bootstrap.api_key, base_url=server.base_url) as c:
+        with anyio.move_on_after(0.3) as scope:
+            async with c.api_keys.list(page_size=10, prefetch=8) as keys:
+                await keys.__anext__()
+                server.emulator.inject(Fault.latency(1.0, times=None))
+                async for _ in keys:
+                    pass
+        assert scope.cancelled_caught
+        server.emulator.clear_faults()
+        assert (await c.auth.whoami()).key_name == "bootstrap"

@@ -494,3 +494,43 @@ def test_revoked_saved_key(cli: Cli) -> None:
     result = cli("whoami")
     assert result.returncode == 1
     assert "401 INVALID_API_KEY" in result.stderr
+
+
+def test_twenty_concurrent_logins_leave_one_valid_file(cli: Cli) -> None:
+    keys = [cli.emulator.create_key(name=f"k{n}").api_key for n in range(20)]
+    procs = [
+        subprocess.Popen(
+            [ONEPIN, "login", "--key", key, "--base-url", cli.server.base_url],
+            env=cli.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for key in keys
+    ]
+    codes = [p.wait(timeout=120) for p in procs]
+    for p in procs:
+        assert p.stderr is not None
+        p.stderr.close()
+    assert codes == [0] * 20
+    saved = tomllib.loads(cli.creds.read_text())
+    assert saved["default"]["api_key"] in keys
+    assert stat.S_IMODE(cli.creds.stat().st_mode) == 0o600
+    assert [p.name for p in cli.creds.parent.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_a_terminal_gets_an_aligned_table(cli: Cli) -> None:
+    cli.login()
+    cli.emulator.create_key(name="a-much-longer-name")
+    child = pexpect.spawn(
+        ONEPIN, ["api-keys", "list", "--no-color"], env=cli.env, encoding="utf-8", timeout=30
+    )
+    child.expect(pexpect.EOF)
+    out = (child.before or "").replace("\r", "")
+    child.close()
+    assert child.exitstatus == 0
+    header, *rows = [line for line in out.splitlines() if line.strip()]
+    assert "\x1b[" not in out  # --no-color
+    assert header.startswith("ID")
+    name_col = header.index("NAME")
+    assert [r[name_col:].split()[0] for r in rows] == ["bootstrap", "a-much-longer-name"]
+    assert "\t" not in out

@@ -38,7 +38,11 @@ def test_all_is_the_documented_surface() -> None:
 
 
 def test_every_public_name_is_documented() -> None:
-    for module in (onepin, onepin_sync):
+    import onepin.credentials
+    import onepin.testing
+
+    for module in (onepin, onepin_sync, onepin.testing, onepin.credentials):
+        assert inspect.getdoc(module), module.__name__
         for name in module.__all__:
             obj = getattr(module, name)
             if inspect.isclass(obj) or inspect.isfunction(obj):

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 import anyio
 import msgspec
@@ -177,6 +178,16 @@ async def _body(request: Request) -> dict[str, Any]:
             ]
         )
     return body
+
+
+def _page_link(request: Request, offset: int, limit: int) -> str:
+    """An absolute link to another page of the same listing (other query parameters kept)."""
+    url = request.url
+    query = urlencode(
+        [(k, v) for k, v in request.query_params.multi_items() if k not in ("offset", "limit")]
+    )
+    base = f"{url.scheme}://{url.netloc}{url.path}?offset={offset}&limit={limit}"
+    return f"{base}&{query}" if query else base
 
 
 def _key_id(request: Request) -> str:
@@ -387,17 +398,8 @@ class EmulatorASGI:
                 )
             check.raise_if_any()
             rows, total = self.store.list_keys(p, offset=offset, limit=limit, status=status)
-            url = request.url
-            nxt = (
-                str(url.include_query_params(offset=offset + limit, limit=limit))
-                if offset + limit < total
-                else None
-            )
-            prev = (
-                str(url.include_query_params(offset=max(0, offset - limit), limit=limit))
-                if offset > 0
-                else None
-            )
+            nxt = _page_link(request, offset + limit, limit) if offset + limit < total else None
+            prev = _page_link(request, max(0, offset - limit), limit) if offset > 0 else None
             pagination: dict[str, object] = {"limit": limit, "next": nxt, "prev": prev}
             if self.emulator.count_total:
                 pagination["total"] = total

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from onepin import KeyStatus
+from onepin import KeyStatus, NotFoundError
 from onepin_sync import OnePinClient
 from onepin.testing import Emulator, RunningEmulator
 
@@ -187,3 +187,96 @@ def test_next_link_parsing() -> None:
     assert next_offset(page(0, 10, 30, "https://h/x")).mismatch
     assert next_offset(page(0, 0, 30, link)).offset is None
     assert parse_qs(urlsplit(link).query)["offset"] == ["10"]
+
+
+def test_sliding_window_keeps_order_and_completeness(
+    client: OnePinClient, server: RunningEmulator
+) -> None:
+    server.emulator.seed_keys(999)
+    with client.api_keys.list(page_size=25, prefetch=8) as keys:
+        got = [k.name for k in keys]
+    assert got == ["bootstrap"] + [f"seed-{n:03d}" for n in range(999)]
+    offsets = sorted(int(q["offset"]) for q in list_requests(server.emulator))
+    assert offsets == list(range(0, 1000, 25))
+    assert keys.pages_fetched == 40
+
+
+def test_sliding_window_early_exit_cancels_in_flight(
+    client: OnePinClient, server: RunningEmulator
+) -> None:
+    server.emulator.seed_keys(500)
+    got = []
+    with client.api_keys.list(page_size=10, prefetch=4) as keys:
+        for key in keys:
+            got.append(key.name)
+            if len(got) == 15:
+                break
+    assert len(got) == 15
+    assert [k.name for k in keys] == []  # a closed stream yields nothing more
+    started = len(list_requests(server.emulator))
+    # bounded: the first page, the one consumed after it, and at most twice
+    # `prefetch` pages requested ahead
+    assert started <= 1 + 1 + 2 * 4
+    assert (client.auth.whoami()).key_name == "bootstrap"
+
+
+def test_sliding_window_cannot_be_opened_twice(client: OnePinClient) -> None:
+    stream = client.api_keys.list()
+    with stream:
+        with pytest.raises(RuntimeError, match="already open"):
+            with stream:
+                pass
+
+
+def test_sliding_window_falls_back_when_links_disagree() -> None:
+    transport = skewed_server(total=95, page_limit=10)
+    with (
+        OnePinClient(
+            "op_live_x",
+            base_url="https://api.example",
+            http_client=httpx.Client(transport=transport),
+        ) as c,
+        c.api_keys.list(page_size=20, prefetch=4) as keys,
+    ):
+        got = [k.name for k in keys]
+    assert got == [f"k{i:03d}" for i in range(95)]
+
+
+def test_a_failing_page_raises_in_order() -> None:
+    ok = skewed_server(total=100, page_limit=10)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.params.get("offset") == "50":
+            return httpx.Response(404, json={"error": {"code": "NOT_FOUND", "message": "gone"}})
+        return ok.handle_request(request)
+
+    with OnePinClient(
+        "op_live_x",
+        base_url="https://api.example",
+        http_client=httpx.Client(transport=httpx.MockTransport(handler)),
+    ) as c:
+        got: list[str] = []
+
+        def consume() -> None:
+            with c.api_keys.list(page_size=10, prefetch=8) as keys:
+                for key in keys:
+                    got.append(key.name)
+
+        with pytest.raises(NotFoundError):
+            consume()
+    assert got == [f"k{i:03d}" for i in range(50)]
+
+
+def test_a_rate_limited_listing_is_paced_not_burst() -> None:
+    emulator = Emulator(rate_limit_window=0.5, seed_keys=299)
+    key = emulator.create_key(name="paced", rate_limit_per_min=2400)  # 20 per 0.5 s window
+    with emulator.serve() as server:
+        with (
+            OnePinClient(key.api_key, base_url=server.base_url) as c,
+            c.api_keys.list(page_size=5, prefetch=4, status="all") as keys,
+        ):
+            got = [k.name for k in keys]
+    assert len(got) == 301
+    statuses = [r.status for r in emulator.requests if r.path == KEYS]
+    assert len(statuses) >= 61
+    assert statuses.count(429) <= 2  # a burst would draw one 429 per request over the budget

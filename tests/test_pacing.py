@@ -1,0 +1,53 @@
+"""The rate-limit pacer's arithmetic, on an injected clock."""
+
+from __future__ import annotations
+
+import pytest
+
+from onepin._pacing import RateLimitPacer
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_no_headers_means_no_waiting() -> None:
+    pacer = RateLimitPacer(Clock())
+    assert [pacer.reserve() for _ in range(5)] == [0.0] * 5
+    pacer.observe(None, None)
+    pacer.observe("x", "1")
+    assert pacer.reserve() == 0.0
+
+
+def test_spreads_the_remaining_budget_over_the_window() -> None:
+    clock = Clock()
+    pacer = RateLimitPacer(clock)
+    pacer.observe("10", "2.0")  # 10 requests left in 2 s: one every 0.2 s
+    waits = [pacer.reserve() for _ in range(4)]
+    assert waits == pytest.approx([0.0, 0.2, 0.4, 0.6])
+    clock.now += 1.0
+    assert pacer.reserve() == pytest.approx(0.0)  # the slots already passed
+    assert pacer.reserve() == pytest.approx(0.2)
+
+
+def test_an_empty_budget_waits_for_the_reset() -> None:
+    clock = Clock()
+    pacer = RateLimitPacer(clock)
+    pacer.observe("0", "1.5")
+    assert pacer.reserve() == pytest.approx(1.5)
+    clock.now += 1.5
+    pacer.observe("99", "60")
+    assert pacer.reserve() == 0.0  # the window reset: go now
+    assert pacer.reserve() == pytest.approx(60 / 99, rel=1e-6)
+
+
+def test_a_429_pushes_every_caller_back() -> None:
+    clock = Clock()
+    pacer = RateLimitPacer(clock)
+    pacer.back_off(3.0)
+    assert pacer.reserve() == pytest.approx(3.0)
+    assert pacer.reserve() == pytest.approx(3.0)  # no interval known: same slot
