@@ -23,7 +23,8 @@ from onepin._version import __version__
 
 if TYPE_CHECKING:
     from onepin._async import ApiKeysResource, AuthResource, KeyIterator, OnePinClient
-    from onepin._base import DEFAULT_BASE_URL, NOT_GIVEN, NotGiven
+    from onepin._base import NOT_GIVEN, NotGiven
+    from onepin._constants import DEFAULT_BASE_URL
     from onepin._exceptions import (
         APIConnectionError,
         APIResponseValidationError,
@@ -47,7 +48,8 @@ if TYPE_CHECKING:
 
 _HOMES = {
     "onepin._async": ("ApiKeysResource", "AuthResource", "KeyIterator", "OnePinClient"),
-    "onepin._base": ("DEFAULT_BASE_URL", "NOT_GIVEN", "NotGiven"),
+    "onepin._base": ("NOT_GIVEN", "NotGiven"),
+    "onepin._constants": ("DEFAULT_BASE_URL",),
     "onepin._exceptions": (
         "APIConnectionError",
         "APIResponseValidationError",

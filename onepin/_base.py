@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import httpx
 import msgspec
 
+from onepin._constants import DEFAULT_BASE_URL
 from onepin._exceptions import (
     APIConnectionError,
     APIResponseValidationError,
@@ -45,7 +46,6 @@ __all__ = [
     "page_from_envelope",
 ]
 
-DEFAULT_BASE_URL = "https://api.onepin.ai"
 USER_AGENT = f"onepin-python/{__version__}"
 RETRY_COUNT_HEADER = "X-OnePin-Retry-Count"
 logger = logging.getLogger("onepin")

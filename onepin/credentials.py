@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from onepin._base import DEFAULT_BASE_URL
+from onepin._constants import DEFAULT_BASE_URL
 from onepin._exceptions import OnePinConfigurationError
 
 __all__ = [

@@ -534,3 +534,20 @@ def test_a_terminal_gets_an_aligned_table(cli: Cli) -> None:
     name_col = header.index("NAME")
     assert [r[name_col:].split()[0] for r in rows] == ["bootstrap", "a-much-longer-name"]
     assert "\t" not in out
+
+
+def test_rotate_save_never_loses_the_new_secret(cli: Cli) -> None:
+    cli.login()
+    saved = cli.creds.read_bytes()
+    # the first whoami checks which key is saved; the second, checking the new key, fails
+    cli.emulator.inject(Fault.status_code(403, path="/api/v1/auth/whoami", after=1, times=None))
+    result = cli("api-keys", "rotate", "bootstrap", "--save")
+    assert result.returncode == 1
+    assert "Rotated (not saved)" in result.stdout
+    secret = next(
+        line.removeprefix("API key: ") for line in result.stdout.splitlines() if "API key:" in line
+    )
+    assert secret.startswith("op_live_")
+    assert "403" in result.stderr
+    assert cli.creds.read_bytes() == saved  # the file was left alone
+    assert_no_traceback(result)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from onepin._constants import DEFAULT_BASE_URL, KEY_PREFIX
 from onepin._version import __version__
 from onepin.cli._output import Output
 
@@ -26,9 +27,7 @@ __all__ = ["cli", "run"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-KEY_PREFIX = "op_live_"
 INVALID_KEY = "Invalid API key. Generate one at https://app.onepin.ai/settings/api-keys"
-DEFAULT_BASE_URL = "https://api.onepin.ai"
 
 
 class CliError(Exception):
@@ -66,7 +65,8 @@ def _store(ctx: click.Context, param: click.Parameter, value: Any) -> None:
     if value is None or value is False:
         return
     settings = ctx.find_root().obj
-    assert isinstance(settings, Settings) and param.name is not None
+    assert isinstance(settings, Settings)
+    assert param.name is not None
     setattr(settings, param.name, value)
     settings.out.json_mode = settings.json
     settings.out.no_color = settings.no_color
@@ -97,9 +97,11 @@ def _client(
     """A sync client from the resolution order (or from ``api_key``/``base_url`` given)."""
     import onepin_sync
 
-    creds = _credentials() if api_key is None else None
-    key = api_key if api_key is not None else creds.api_key  # type: ignore[union-attr]
-    url = base_url or (creds.base_url if creds is not None else DEFAULT_BASE_URL)
+    if api_key is None:
+        creds = _credentials()
+        key, url = creds.api_key, base_url or creds.base_url
+    else:
+        key, url = api_key, base_url or DEFAULT_BASE_URL
     settings = _settings()
     settings.target = url
     if settings.verbose and settings.log_handler is None:
@@ -164,14 +166,17 @@ def _show_key(key: ApiKey) -> None:
         out.result(f"{(name + ':').ljust(width)} {_fmt(value)}")
 
 
-def _show_secret(key: CreatedApiKey, action: str) -> None:
+def _show_secret(key: CreatedApiKey, action: str, saved_to: str | None = None) -> None:
     out = _settings().out
     if out.json_mode:
         out.json(_to_builtins(key))
         return
     out.success(f'{action} API key "{key.name}" ({key.id})')
     out.result(f"API key: {key.api_key}")
-    out.warning("Save this key now: it cannot be shown again.")
+    if saved_to is None:
+        out.warning("Save this key now: it cannot be shown again.")
+    else:
+        out.success(f"Saved the new key to {saved_to}")
 
 
 def _is_uuid(text: str) -> bool:
@@ -511,7 +516,6 @@ def rotate_key(key: str, save: bool, force: bool) -> None:
     """Revoke a key and create its successor (same name, scopes, limit); print the new secret."""
     from onepin.credentials import display_path, load_profile, save_profile
 
-    out = _settings().out
     creds = _credentials()
     with _client() as client:
         target = _find_key(client, key)
@@ -533,13 +537,16 @@ def rotate_key(key: str, save: bool, force: bool) -> None:
         rotated = client.api_keys.rotate(target.id)
     new = rotated.new_key
     if save:
-        base_url = load_profile(creds.path).get("base_url", creds.base_url)
-        with _client(new.api_key, base_url) as check:
-            check.auth.whoami()
-        save_profile(new.api_key, base_url, creds.path)
-    _show_secret(new, "Rotated; new")
-    if save and not out.json_mode:
-        out.success(f"Saved the new key to {display_path(creds.path)}")
+        try:
+            base_url = load_profile(creds.path).get("base_url", creds.base_url)
+            with _client(new.api_key, base_url) as check:
+                check.auth.whoami()
+            save_profile(new.api_key, base_url, creds.path)
+        except BaseException:
+            # The old key is revoked already: never lose the only copy of the new one.
+            _show_secret(new, "Rotated (not saved); new")
+            raise
+    _show_secret(new, "Rotated; new", display_path(creds.path) if save else None)
 
 
 # -- running ---------------------------------------------------------------------------

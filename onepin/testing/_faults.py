@@ -26,8 +26,9 @@ class Fault:
     """One injected fault, applied to the next ``times`` requests that match.
 
     ``method`` (None: any) and ``path`` (a glob such as ``/api/v1/api-keys/*``)
-    select requests. ``times=None`` keeps the fault forever. ``delay`` seconds
-    are waited before anything else happens. Use the class-method constructors.
+    select requests. ``times=None`` keeps the fault forever; ``after`` lets that
+    many matching requests through first. ``delay`` seconds are waited before
+    anything else happens. Use the class-method constructors.
     """
 
     kind: FaultKind
@@ -39,6 +40,7 @@ class Fault:
     body: Any = None
     retry_after: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    after: int = 0
     hits: int = field(default=0, compare=False)
 
     @classmethod
@@ -53,6 +55,7 @@ class Fault:
         retry_after: float | str | None = None,
         headers: dict[str, str] | None = None,
         delay: float = 0.0,
+        after: int = 0,
     ) -> Fault:
         """Answer ``status`` without touching state.
 
@@ -60,7 +63,9 @@ class Fault:
         envelope. ``retry_after`` becomes ``Retry-After``; ``headers`` are added.
         """
         ra = None if retry_after is None else str(retry_after)
-        return cls("status", method, path, times, delay, status, body, ra, dict(headers or {}))
+        return cls(
+            "status", method, path, times, delay, status, body, ra, dict(headers or {}), after
+        )
 
     @classmethod
     def latency(
@@ -113,6 +118,7 @@ class Fault:
             "body": self.body if not isinstance(self.body, bytes) else self.body.decode(),
             "retry_after": self.retry_after,
             "headers": self.headers,
+            "after": self.after,
             "hits": self.hits,
         }
 
@@ -146,6 +152,9 @@ class FaultPlan:
         with self._lock:
             for fault in self._faults:
                 if fault.matches(method, path):
+                    if fault.after > 0:
+                        fault.after -= 1
+                        continue
                     fault.hits += 1
                     if fault.times is not None and fault.hits >= fault.times:
                         self._faults.remove(fault)
