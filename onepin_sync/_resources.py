@@ -262,11 +262,13 @@ class KeyIterator:
         finishes, so a slot is refilled as soon as it frees, not when the
         consumer gets to it.
         """
-        assert self.total is not None
+        total = self.total
+        if total is None:  # the server stopped counting: the consumer goes on by links
+            return
         while (
             self._running < self._prefetch
             and len(self._in_flight) < 2 * self._prefetch
-            and self._next_start < self.total
+            and self._next_start < total
         ):
             start = self._next_start
             self._next_start += self._page_size
