@@ -19,7 +19,6 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -106,85 +105,58 @@ def page_bytes(offset: int, limit: int, total: int, items: bytes | None = None) 
     )
 
 
-# -- 1. decoding a page of 100 keys: the same envelope as pydantic and bare msgspec models
+# -- 1. decoding a page of 100 keys ------------------------------------------------------
+#
+# The competitors model the same envelope, field for field: both are built from
+# the SDK's own structs, so they cannot drift from what is measured.
 
 
-class PKey(pydantic.BaseModel):
-    model_config = pydantic.ConfigDict(frozen=True, extra="ignore")
-    id: str
-    workspace_id: str
-    name: str
-    active: bool
-    created_at: datetime
-    updated_at: datetime
-    created_by: str | None = None
-    key_type: str = "live"
-    key_prefix: str = "op_live_"
-    key_suffix: str = ""
-    scopes: tuple[str, ...] = ()
-    last_used_at: datetime | None = None
-    rate_limit_per_min: int | None = None
-    revoked_at: datetime | None = None
-    preview: str | None = None
+def _bare(struct: type[msgspec.Struct], name: str) -> type[msgspec.Struct]:
+    """A plain msgspec struct (no options) with ``struct``'s fields: the floor."""
+    fields: list[tuple[str, Any] | tuple[str, Any, Any]] = [
+        (f.name, f.type) if f.required else (f.name, f.type, f.default)
+        for f in msgspec.structs.fields(struct)
+    ]
+    return msgspec.defstruct(name, fields)
 
 
-class PMeta(pydantic.BaseModel):
-    request_id: str | None = None
+def _pydantic(struct: type[msgspec.Struct], name: str) -> type[pydantic.BaseModel]:
+    """A pydantic v2 model with ``struct``'s fields, as generated SDKs write them."""
+    fields: dict[str, Any] = {
+        f.name: (f.type, ...) if f.required else (f.type, f.default)
+        for f in msgspec.structs.fields(struct)
+    }
+    config = pydantic.ConfigDict(frozen=True, extra="ignore")
+    return pydantic.create_model(name, __config__=config, **fields)
 
 
-class PPagination(pydantic.BaseModel):
-    limit: int | None = None
-    total: int | None = None
-    next: str | None = None
-    prev: str | None = None
+def _envelopes() -> tuple[type[msgspec.Struct], type[pydantic.BaseModel]]:
+    from onepin._base import Meta, Pagination
+    from onepin._models import ApiKey
 
-
-class PEnvelope(pydantic.BaseModel):
-    data: list[PKey]
-    meta: PMeta
-    pagination: PPagination
-
-
-class BareKey(msgspec.Struct):
-    id: str
-    workspace_id: str
-    name: str
-    active: bool
-    created_at: datetime
-    updated_at: datetime
-    created_by: str | None = None
-    key_type: str = "live"
-    key_prefix: str = "op_live_"
-    key_suffix: str = ""
-    scopes: tuple[str, ...] = ()
-    last_used_at: datetime | None = None
-    rate_limit_per_min: int | None = None
-    revoked_at: datetime | None = None
-    preview: str | None = None
-
-
-class BareMeta(msgspec.Struct):
-    request_id: str | None = None
-
-
-class BarePagination(msgspec.Struct):
-    limit: int | None = None
-    total: int | None = None
-    next: str | None = None
-    prev: str | None = None
-
-
-class BareEnvelope(msgspec.Struct):
-    data: list[BareKey]
-    meta: BareMeta
-    pagination: BarePagination
+    bare = msgspec.defstruct(
+        "BareEnvelope",
+        [
+            ("data", list[_bare(ApiKey, "BareKey")]),  # type: ignore[misc]
+            ("meta", _bare(Meta, "BareMeta")),
+            ("pagination", _bare(Pagination, "BarePagination")),
+        ],
+    )
+    fields: dict[str, Any] = {
+        "data": (list[_pydantic(ApiKey, "PKey")], ...),  # type: ignore[misc]
+        "meta": (_pydantic(Meta, "PMeta"), ...),
+        "pagination": (_pydantic(Pagination, "PPagination"), ...),
+    }
+    model = pydantic.create_model("PEnvelope", **fields)
+    return bare, model
 
 
 def bench_decode(quick: bool) -> Row:
     from onepin._base import Decoders, page_from_envelope
 
     raw = page_bytes(0, 100, 1000)
-    bare = msgspec.json.Decoder(BareEnvelope)
+    bare_envelope, pydantic_envelope = _envelopes()
+    bare = msgspec.json.Decoder(bare_envelope)
     onepin_decoder = Decoders.api_key_list
 
     def onepin_page() -> object:
@@ -193,7 +165,7 @@ def bench_decode(quick: bool) -> Row:
     fns: dict[str, Callable[[], object]] = {
         "onepin": onepin_page,
         "msgspec (floor)": lambda: bare.decode(raw),
-        "pydantic v2": lambda: PEnvelope.model_validate_json(raw),
+        "pydantic v2": lambda: pydantic_envelope.model_validate_json(raw),
         "json.loads": lambda: json.loads(raw),
     }
     t = best_of(fns, number=50 if quick else 300, repeat=5 if quick else 15)
