@@ -52,9 +52,12 @@ def onepin(home: str, *args: str, shown: tuple[str, ...] | None = None) -> str:
 
 async def list_async(base_url: str, token: str) -> tuple[int, float]:
     start = time.perf_counter()
-    async with OnePinClient(token, base_url=base_url) as client:
+    async with (
+        OnePinClient(token, base_url=base_url) as client,
+        client.api_keys.list(status="all") as keys,  # a sliding window of requests
+    ):
         count = 0
-        async for _ in client.api_keys.list(status="all"):
+        async for _ in keys:
             count += 1
     return count, time.perf_counter() - start
 
@@ -91,8 +94,11 @@ def main(argv: list[str] | None = None) -> int:
         count, seconds = anyio.run(list_async, url, token, backend=backend)
         print(f"async on {backend:7}: {count} keys in {seconds:.2f}s")
     start = time.perf_counter()
-    with onepin_sync.OnePinClient(token, base_url=url) as client:
-        count = sum(1 for _ in client.api_keys.list(status="all"))
+    with (
+        onepin_sync.OnePinClient(token, base_url=url) as client,
+        client.api_keys.list(status="all") as keys,
+    ):
+        count = sum(1 for _ in keys)
         me = client.auth.whoami()
     print(f"sync client    : {count} keys in {time.perf_counter() - start:.2f}s")
     print(f"whoami         : {me.key_name} in workspace {me.workspace_id}")

@@ -494,6 +494,7 @@ def test_revoked_saved_key(cli: Cli) -> None:
     result = cli("whoami")
     assert result.returncode == 1
     assert "401 INVALID_API_KEY" in result.stderr
+    assert "onepin login" in result.stderr
 
 
 def test_twenty_concurrent_logins_leave_one_valid_file(cli: Cli) -> None:

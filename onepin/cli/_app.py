@@ -559,6 +559,7 @@ def _describe(exc: Exception, settings: Settings) -> tuple[str, str, str | None]
         APIResponseValidationError,
         APIStatusError,
         APITimeoutError,
+        AuthenticationError,
         OnePinConfigurationError,
         RateLimitError,
     )
@@ -576,6 +577,9 @@ def _describe(exc: Exception, settings: Settings) -> tuple[str, str, str | None]
         wait = exc.retry_after
         hint = f"; retry in {wait:g}s" if wait is not None else ""
         return f"Rate limited{hint} ({exc.message})", exc.code or "RATE_LIMITED", exc.request_id
+    if isinstance(exc, AuthenticationError):
+        hint = "; run `onepin login` with a valid key (generate one at https://app.onepin.ai/settings/api-keys)"
+        return str(exc) + hint, exc.code or "INVALID_API_KEY", exc.request_id
     if isinstance(exc, APIStatusError):
         return str(exc), exc.code or f"HTTP_{exc.status_code}", exc.request_id
     if isinstance(exc, APIResponseValidationError):
