@@ -113,7 +113,13 @@ class Emulator:
         admin_token: str | None = None,
         count_total: bool = True,
     ) -> None:
-        from onepin.testing._app import EmulatorASGI
+        try:
+            from onepin.testing._app import EmulatorASGI
+        except ModuleNotFoundError as exc:  # pragma: no cover - depends on the install
+            raise ModuleNotFoundError(
+                f"onepin.testing needs the emulator extra ({exc.name} is missing): "
+                "pip install 'onepin[emulator]'"
+            ) from exc
 
         self.store = Store(rate_limit_window=rate_limit_window)
         self.faults = FaultPlan()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,19 +47,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  admin token (/_emulator/): {emulator.admin_token}")
     print("Press Ctrl-C to stop.", flush=True)
     try:
-        threading_wait()
+        threading.Event().wait()  # until Ctrl-C
     except KeyboardInterrupt:
         pass
     finally:
         server.stop()
     return 0
-
-
-def threading_wait() -> None:
-    """Block until interrupted."""
-    import threading
-
-    threading.Event().wait()
 
 
 if __name__ == "__main__":
