@@ -129,13 +129,21 @@ class ClientOptions(msgspec.Struct, frozen=True, kw_only=True):
 
     def updated(self, **changes: Any) -> ClientOptions:
         """A copy with ``changes`` (client option names) applied and validated."""
+        unknown = set(changes) - _OPTION_NAMES
+        if unknown:
+            raise TypeError(
+                f"unknown client options {sorted(unknown)}; known: {sorted(_OPTION_NAMES)}"
+            )
         retry_changes = {
             k: changes.pop(k)
             for k in ("max_retries", "max_retry_wait", "trust_idempotency_keys")
             if k in changes
         }
         if retry_changes:
-            changes["retry"] = msgspec.structs.replace(self.retry, **retry_changes)
+            try:
+                changes["retry"] = msgspec.structs.replace(self.retry, **retry_changes)
+            except ValueError as exc:
+                raise OnePinConfigurationError(str(exc)) from None
         if "timeout" in changes and not isinstance(changes["timeout"], httpx.Timeout):
             changes["timeout"] = httpx.Timeout(changes["timeout"])
         new = msgspec.structs.replace(self, **changes)
@@ -161,6 +169,19 @@ class ClientOptions(msgspec.Struct, frozen=True, kw_only=True):
             write=_min(t.write, remaining),
             pool=_min(t.pool, remaining),
         )
+
+
+_OPTION_NAMES = frozenset(
+    {
+        "workspace_id",
+        "timeout",
+        "deadline",
+        "max_retries",
+        "max_retry_wait",
+        "trust_idempotency_keys",
+        "prefetch",
+    }
+)
 
 
 def _min(a: float | None, b: float) -> float:

@@ -202,6 +202,13 @@ async def test_bad_options_are_configuration_errors(kwargs: dict[str, object]) -
         OnePinClient("op_live_x", **kwargs)  # type: ignore[arg-type]
 
 
+async def test_with_options_rejects_unknown_names(client: OnePinClient) -> None:
+    with pytest.raises(TypeError, match="unknown client options"):
+        client.with_options(retries=3)
+    with pytest.raises(OnePinConfigurationError):
+        client.with_options(max_retries=-1)
+
+
 @pytest.mark.parametrize("token", ["", "   "])
 async def test_empty_token_is_a_configuration_error(token: str) -> None:
     with pytest.raises(OnePinConfigurationError, match="token"):

@@ -200,6 +200,13 @@ def test_bad_options_are_configuration_errors(kwargs: dict[str, object]) -> None
         OnePinClient("op_live_x", **kwargs)  # type: ignore[arg-type]
 
 
+def test_with_options_rejects_unknown_names(client: OnePinClient) -> None:
+    with pytest.raises(TypeError, match="unknown client options"):
+        client.with_options(retries=3)
+    with pytest.raises(OnePinConfigurationError):
+        client.with_options(max_retries=-1)
+
+
 @pytest.mark.parametrize("token", ["", "   "])
 def test_empty_token_is_a_configuration_error(token: str) -> None:
     with pytest.raises(OnePinConfigurationError, match="token"):
