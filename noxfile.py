@@ -9,6 +9,8 @@ nox.options.reuse_existing_virtualenvs = True
 nox.options.sessions = ["tests", "lint", "typecheck", "generate_check"]
 
 PYTHON = "3.11"
+# The formatter shapes the generated sync files too: one minor release for all sessions.
+RUFF = "ruff>=0.17,<0.18"
 
 
 def _install_dev(session: nox.Session) -> None:
@@ -25,7 +27,7 @@ def tests(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """Ruff: lint and formatting."""
-    session.install("ruff>=0.6")
+    session.install(RUFF)
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
 
@@ -48,14 +50,14 @@ def demo(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def generate(session: nox.Session) -> None:
     """Regenerate onepin_sync/ and tests/_sync/ from the async source."""
-    session.install("ruff>=0.6")
+    session.install(RUFF)
     session.run("python", "scripts/unasync.py")
 
 
 @nox.session(python=PYTHON)
 def generate_check(session: nox.Session) -> None:
     """Fail when the generated sync files are stale."""
-    session.install("ruff>=0.6")
+    session.install(RUFF)
     session.run("python", "scripts/unasync.py", "--check")
 
 
