@@ -411,6 +411,9 @@ def test_ambiguous_name_lists_the_matches(cli: Cli) -> None:
         (["api-keys", "create", "x", "--rate-limit", "0"], "Invalid value for '--rate-limit'", 2),
         (["api-keys", "list", "--all", "--limit", "3"], "cannot be used together", 2),
         (["nonsense"], "No such command", 2),
+        (["whoami", "--base-url", "ftp://example.com"], "base_url must be an http(s) URL", 1),
+        (["whoami", "--workspace", "not-a-uuid"], "400 INVALID_WORKSPACE_HEADER", 1),
+        (["api-keys", "update", "bootstrap", "--rate-limit", "-3"], "Invalid value", 2),
     ],
 )
 def test_bad_inputs(cli: Cli, args: list[str], message: str, code: int) -> None:
@@ -421,6 +424,14 @@ def test_bad_inputs(cli: Cli, args: list[str], message: str, code: int) -> None:
     assert result.returncode == code, result.stderr
     assert message in result.stderr
     assert result.stdout == ""
+    assert_no_traceback(result)
+
+
+def test_credentials_path_is_a_directory(cli: Cli) -> None:
+    cli.creds.mkdir(parents=True, mode=0o700)
+    result = cli("whoami")
+    assert result.returncode == 1
+    assert "Cannot read" in result.stderr
     assert_no_traceback(result)
 
 
