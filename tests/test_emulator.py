@@ -132,6 +132,9 @@ async def test_create_get_and_secret_once(http: httpx.AsyncClient, emulator: Emu
     # only a hash is stored: no plaintext anywhere in the row
     row = emulator.key(created["id"])
     assert row is not None and secret not in repr(row)
+    made = emulator.create_key(name="repr")
+    assert made.api_key not in repr(made)
+    assert emulator.bootstrap.api_key not in repr(emulator.bootstrap)
     # the new key works as a token
     me = data(await http.get("/api/v1/auth/whoami", headers={"Authorization": f"Bearer {secret}"}))
     assert me["key_name"] == "ci" and me["scopes"] == ["workflows:read"]

@@ -44,7 +44,7 @@ class CliError(Exception):
 class Settings:
     """The global flags, wherever on the command line they were given."""
 
-    api_key: str | None = None
+    api_key: str | None = field(default=None, repr=False)
     base_url: str | None = None
     workspace: str | None = None
     json: bool = False

@@ -85,9 +85,15 @@ class KeyRow(msgspec.Struct, kw_only=True):
 
 
 class CreatedKeyRow(KeyRow, kw_only=True):
-    """A row plus its plaintext secret: the shape returned once, on create and rotate."""
+    """A row plus its plaintext secret: the shape returned once, on create and rotate.
+
+    ``repr()`` leaves the secret out, as the SDK's ``CreatedApiKey`` does.
+    """
 
     api_key: str
+
+    def __repr__(self) -> str:
+        return f"CreatedKeyRow(id={self.id!r}, name={self.name!r}, preview={self.preview!r})"
 
 
 @dataclass(frozen=True)
