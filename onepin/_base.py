@@ -22,7 +22,6 @@ from onepin._exceptions import (
     APITimeoutError,
     ErrorDetail,
     OnePinConfigurationError,
-    OnePinError,
     status_error_class,
 )
 from onepin._models import ApiKey, CreatedApiKey, KeyStatus, Page, RotatedApiKey, WhoAmI
@@ -37,6 +36,7 @@ __all__ = [
     "Decoders",
     "NotGiven",
     "build_headers",
+    "checked_token",
     "connection_error",
     "decode",
     "error_from_response",
@@ -195,6 +195,19 @@ def new_idempotency_key() -> str:
     raw[8] = (raw[8] & 0x3F) | 0x80
     h = raw.hex()
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def checked_token(token: object) -> str:
+    """The token, stripped; a clear error (that never echoes it) if it cannot be sent."""
+    if not isinstance(token, str) or not token.strip():
+        raise OnePinConfigurationError("token must be a non-empty string")
+    token = token.strip()
+    if not all("!" <= c <= "~" for c in token):
+        # httpx would reject it later with an error quoting the whole header.
+        raise OnePinConfigurationError(
+            "token may only contain visible ASCII characters (no spaces or line breaks)"
+        )
+    return token
 
 
 def build_headers(
@@ -418,14 +431,19 @@ def _fastapi_details(raw: list[Any]) -> tuple[ErrorDetail, ...]:
     return tuple(out)
 
 
-def connection_error(exc: httpx.TransportError, *, idempotent: bool) -> OnePinError:
+def connection_error(exc: httpx.TransportError, *, idempotent: bool) -> APIConnectionError:
     """The typed error for a transport failure; never includes headers or the token."""
-    before_send = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+    before_send = isinstance(
+        exc,
+        httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout | httpx.LocalProtocolError,
+    )
     sent = not before_send
     unknown = sent and not idempotent
     url = exc.request.url.copy_with(query=None) if _has_request(exc) else None
     where = f" ({exc.request.method} {url})" if url is not None else ""
-    text = f"{type(exc).__name__}{where}: {exc}" if str(exc) else f"{type(exc).__name__}{where}"
+    # A local protocol error quotes the offending header, which may hold the token.
+    detail = "" if isinstance(exc, httpx.LocalProtocolError) else str(exc)
+    text = f"{type(exc).__name__}{where}: {detail}" if detail else f"{type(exc).__name__}{where}"
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(
             f"Request timed out: {text}", request_sent=sent, outcome_unknown=unknown

@@ -21,6 +21,7 @@ from onepin._base import (
     DEFAULT_BASE_URL,
     ClientOptions,
     build_headers,
+    checked_token,
     connection_error,
     decode,
     error_from_response,
@@ -90,9 +91,7 @@ class OnePinClient:
         prefetch: int = 8,
         http_client: httpx.Client | None = None,
     ) -> None:
-        if not isinstance(token, str) or not token.strip():
-            raise OnePinConfigurationError("token must be a non-empty string")
-        self._token = token.strip()
+        self._token = checked_token(token)
         self._options = ClientOptions.create(
             base_url=base_url,
             workspace_id=workspace_id,

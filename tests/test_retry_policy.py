@@ -65,3 +65,16 @@ def test_never_retries_foreign_or_base_exceptions(exc: BaseException) -> None:
 def test_negative_retries_rejected() -> None:
     with pytest.raises(ValueError, match="max_retries"):
         RetryPolicy(max_retries=-1)
+
+
+def test_local_protocol_errors_do_not_echo_headers() -> None:
+    from onepin._base import connection_error
+
+    request = httpx.Request("GET", "https://api.onepin.ai/x")
+    exc = httpx.LocalProtocolError(
+        "Illegal header value b'Bearer op_live_SECRET\\nx'", request=request
+    )
+    error = connection_error(exc, idempotent=False)
+    assert "SECRET" not in str(error)
+    assert not error.request_sent
+    assert not error.outcome_unknown

@@ -19,6 +19,7 @@ from onepin._base import (
     DEFAULT_BASE_URL,
     ClientOptions,
     build_headers,
+    checked_token,
     connection_error,
     decode,
     error_from_response,
@@ -28,7 +29,6 @@ from onepin._base import (
 from onepin._concurrency import AsyncDeadline, async_sleep
 from onepin._exceptions import (
     APITimeoutError,
-    OnePinConfigurationError,
     OnePinError,
     RateLimitError,
 )
@@ -88,9 +88,7 @@ class OnePinClient:
         prefetch: int = 8,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
-        if not isinstance(token, str) or not token.strip():
-            raise OnePinConfigurationError("token must be a non-empty string")
-        self._token = token.strip()
+        self._token = checked_token(token)
         self._options = ClientOptions.create(
             base_url=base_url,
             workspace_id=workspace_id,

@@ -213,6 +213,13 @@ def test_empty_token_is_a_configuration_error(token: str) -> None:
         OnePinClient(token)
 
 
+@pytest.mark.parametrize("token", ["op_live_SECRET\nx", "op_live_SECRET x", "op_live_SECRET\u20ac"])
+def test_unsendable_token_is_refused_without_echoing_it(token: str) -> None:
+    with pytest.raises(OnePinConfigurationError, match="visible ASCII") as info:
+        OnePinClient(token)
+    assert "SECRET" not in str(info.value)
+
+
 def test_bad_arguments_raise_before_any_request(
     client: OnePinClient, server: RunningEmulator
 ) -> None:
