@@ -31,7 +31,6 @@ from onepin._base import (
 from onepin._concurrency import Deadline, sleep
 from onepin._exceptions import (
     APITimeoutError,
-    OnePinConfigurationError,
     OnePinError,
     RateLimitError,
 )
