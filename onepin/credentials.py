@@ -131,34 +131,27 @@ def resolve(
     path = path or credentials_path(env.get("HOME"))
     profile: dict[str, str] | None = None
 
-    def from_file() -> dict[str, str]:
+    def first(explicit: str | None, env_name: str, field: str) -> tuple[str, Source] | None:
+        """The first value found, explicit, then the environment, then the file."""
         nonlocal profile
+        if explicit:
+            return explicit, "explicit"
+        if env.get(env_name):
+            return env[env_name], "env"
         if profile is None:
-            profile = load_profile(path)
-        return profile
+            profile = load_profile(path)  # read only when needed, at most once
+        if profile.get(field):
+            return profile[field], "file"
+        return None
 
-    key_source: Source
-    if api_key:
-        key, key_source = api_key, "explicit"
-    elif env.get(API_KEY_ENV):
-        key, key_source = env[API_KEY_ENV], "env"
-    elif from_file().get("api_key"):
-        key, key_source = from_file()["api_key"], "file"
-    else:
+    key = first(api_key, API_KEY_ENV, "api_key")
+    if key is None:
         raise OnePinConfigurationError(
             f"No OnePin API key found: pass one explicitly, set {API_KEY_ENV}, "
             f"or run `onepin login` to save one in {display_path(path)}"
         )
-    url_source: Source
-    if base_url:
-        url, url_source = base_url, "explicit"
-    elif env.get(BASE_URL_ENV):
-        url, url_source = env[BASE_URL_ENV], "env"
-    elif from_file().get("base_url"):
-        url, url_source = from_file()["base_url"], "file"
-    else:
-        url, url_source = DEFAULT_BASE_URL, "default"
-    return Credentials(key.strip(), url, key_source, url_source, path)
+    url = first(base_url, BASE_URL_ENV, "base_url") or (DEFAULT_BASE_URL, "default")
+    return Credentials(key[0].strip(), url[0], key[1], url[1], path)
 
 
 @contextlib.contextmanager
