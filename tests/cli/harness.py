@@ -1,0 +1,54 @@
+"""Running the installed ``onepin`` command as a subprocess, with a private HOME."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from onepin.testing import Emulator, RunningEmulator
+
+ONEPIN = str(Path(sys.executable).with_name("onepin"))
+INVALID = "Invalid API key. Generate one at https://app.onepin.ai/settings/api-keys"
+
+
+class Cli:
+    """Runs ``onepin`` with a private HOME against one emulator."""
+
+    def __init__(self, home: Path, server: RunningEmulator) -> None:
+        self.home = home
+        self.server = server
+        self.emulator: Emulator = server.emulator
+        self.env = {
+            k: v for k, v in os.environ.items() if not k.startswith("ONEPIN_") and k != "NO_COLOR"
+        }
+        self.env["HOME"] = str(home)
+
+    @property
+    def creds(self) -> Path:
+        return self.home / ".onepin" / "credentials"
+
+    def __call__(
+        self, *args: str, stdin: str = "", env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [ONEPIN, *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env={**self.env, **(env or {})},
+            timeout=60,
+            check=False,
+        )
+
+    def login(self, key: str | None = None) -> subprocess.CompletedProcess[str]:
+        key = key or self.emulator.bootstrap.api_key
+        result = self("login", "--key", key, "--base-url", self.server.base_url)
+        assert result.returncode == 0, result.stderr
+        return result
+
+
+def assert_no_traceback(result: subprocess.CompletedProcess[str]) -> None:
+    assert "Traceback" not in result.stderr
+    assert "Traceback" not in result.stdout
