@@ -23,7 +23,6 @@ from onepin._version import __version__
 
 if TYPE_CHECKING:
     from onepin._async import ApiKeysResource, AuthResource, KeyIterator, OnePinClient
-    from onepin._base import NOT_GIVEN, NotGiven
     from onepin._constants import DEFAULT_BASE_URL
     from onepin._exceptions import (
         APIConnectionError,
@@ -44,11 +43,12 @@ if TYPE_CHECKING:
         UnprocessableEntityError,
         UpgradeRequiredError,
     )
-    from onepin._models import ApiKey, CreatedApiKey, KeyStatus, Page, RotatedApiKey, Scope, WhoAmI
+    from onepin._models import ApiKey, CreatedApiKey, KeyStatus, RotatedApiKey, Scope, WhoAmI
+    from onepin._pagination import Page
+    from onepin._types import NOT_GIVEN, NotGiven
 
 _HOMES = {
     "onepin._async": ("ApiKeysResource", "AuthResource", "KeyIterator", "OnePinClient"),
-    "onepin._base": ("NOT_GIVEN", "NotGiven"),
     "onepin._constants": ("DEFAULT_BASE_URL",),
     "onepin._exceptions": (
         "APIConnectionError",
@@ -73,11 +73,12 @@ _HOMES = {
         "ApiKey",
         "CreatedApiKey",
         "KeyStatus",
-        "Page",
         "RotatedApiKey",
         "Scope",
         "WhoAmI",
     ),
+    "onepin._pagination": ("Page",),
+    "onepin._types": ("NOT_GIVEN", "NotGiven"),
 }
 _LAZY = {name: module for module, names in _HOMES.items() for name in names}
 

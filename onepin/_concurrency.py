@@ -1,16 +1,12 @@
-"""Paired primitives: each async one here has a blocking twin of the same shape.
+"""Running calls side by side, in pairs: each async primitive has a blocking twin.
 
-The sync package is generated from the async source by text substitution
-(``scripts/unasync.py``), which renames ``async_sleep`` to ``sleep``,
-``AsyncDeadline`` to ``Deadline``, ``async_gather`` to ``gather`` and
-``AsyncPrefetcher`` to ``Prefetcher``. Anything
-that must differ between the two worlds (sleeping, cancellation, running
-requests side by side) sits behind one of these pairs.
+``scripts/unasync.py`` renames ``async_gather`` to ``gather`` and
+``AsyncPrefetcher`` to ``Prefetcher``: a task group in async code, threads in
+the generated sync code.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Generic, TypeVar
@@ -18,79 +14,13 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 import anyio
 import anyio.abc
 
-from onepin._exceptions import APITimeoutError
-
 if TYPE_CHECKING:
     from concurrent.futures import Future as Pending
     from concurrent.futures import ThreadPoolExecutor
 
-__all__ = [
-    "AsyncDeadline",
-    "AsyncPending",
-    "AsyncPrefetcher",
-    "Deadline",
-    "Pending",
-    "Prefetcher",
-    "async_gather",
-    "async_sleep",
-    "gather",
-    "sleep",
-]
+__all__ = ["AsyncPending", "AsyncPrefetcher", "Pending", "Prefetcher", "async_gather", "gather"]
 
 T = TypeVar("T")
-
-
-async def async_sleep(seconds: float) -> None:
-    """Sleep on whichever event loop runs us (asyncio or trio)."""
-    await anyio.sleep(seconds)
-
-
-def sleep(seconds: float) -> None:
-    """Block the thread."""
-    time.sleep(seconds)
-
-
-class AsyncDeadline:
-    """A hard deadline over a whole call (every attempt and wait), via a cancel scope."""
-
-    def __init__(self, seconds: float | None) -> None:
-        self._seconds = seconds
-        self._scope: anyio.CancelScope | None = None
-
-    async def __aenter__(self) -> None:
-        if self._seconds is not None:
-            self._scope = anyio.move_on_after(self._seconds)
-            self._scope.__enter__()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._scope is None:
-            return
-        self._scope.__exit__(exc_type, exc, tb)
-        if self._scope.cancelled_caught:
-            raise APITimeoutError(f"The call's deadline of {self._seconds:g}s was exceeded")
-
-
-class Deadline:
-    """The blocking twin: no cancellation exists, so each attempt's timeout is capped instead."""
-
-    def __init__(self, seconds: float | None) -> None:
-        self._seconds = seconds
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        return None
 
 
 async def async_gather(calls: Sequence[Callable[[], Awaitable[T]]]) -> list[T]:

@@ -24,7 +24,9 @@ No message or ``repr`` ever contains the token.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
@@ -49,6 +51,9 @@ __all__ = [
     "RateLimitError",
     "UnprocessableEntityError",
     "UpgradeRequiredError",
+    "from_response",
+    "from_transport",
+    "retry_after_seconds",
 ]
 
 _UNKNOWN_OUTCOME = " The request may or may not have been applied (outcome unknown)."
@@ -111,6 +116,7 @@ class APIStatusError(OnePinError):
         details: tuple[ErrorDetail, ...] = (),
         request_id: str | None = None,
         outcome_unknown: bool = False,
+        retry_after: float | None = None,
     ) -> None:
         self.response = response
         self.status_code = response.status_code
@@ -119,6 +125,8 @@ class APIStatusError(OnePinError):
         self.details = details
         self.request_id = request_id
         self.outcome_unknown = outcome_unknown
+        self.retry_after = retry_after
+        """Seconds the server asked to wait (``retry-after-ms`` or ``Retry-After``), or None."""
         text = f"{self.status_code}"
         if code:
             text += f" {code}"
@@ -177,19 +185,12 @@ class UpgradeRequiredError(APIStatusError):
 class RateLimitError(APIStatusError):
     """429: too many requests; ``retry_after`` is the server's requested wait in seconds."""
 
-    @property
-    def retry_after(self) -> float | None:
-        """Seconds the server asked to wait, from ``retry-after-ms`` or ``Retry-After``."""
-        from onepin._retry import retry_after_seconds
-
-        return retry_after_seconds(self.response.headers)
-
 
 class InternalServerError(APIStatusError):
     """Any 5xx answer, including a proxy's HTML or empty 502/503/504 page."""
 
 
-STATUS_ERRORS: dict[int, type[APIStatusError]] = {
+_STATUS_ERRORS: dict[int, type[APIStatusError]] = {
     400: BadRequestError,
     401: AuthenticationError,
     403: PermissionDeniedError,
@@ -202,8 +203,130 @@ STATUS_ERRORS: dict[int, type[APIStatusError]] = {
 }
 
 
-def status_error_class(status_code: int) -> type[APIStatusError]:
-    """The exception class for an HTTP error status."""
-    if status_code >= 500:
-        return InternalServerError
-    return STATUS_ERRORS.get(status_code, APIStatusError)
+def from_response(response: httpx.Response, *, outcome_unknown: bool) -> APIStatusError:
+    """The typed error for a 4xx/5xx answer, whatever its body looks like.
+
+    ``outcome_unknown``: the call was not idempotent, so a 5xx leaves it unknown
+    whether it was applied.
+    """
+    code: str | None = None
+    message = ""
+    details: tuple[ErrorDetail, ...] = ()
+    headers = response.headers
+    request_id = headers.get("x-request-id")
+    body: Any = None
+    if response.content and "json" in headers.get("content-type", "json"):
+        try:
+            body = _any_decoder.decode(response.content)
+        except msgspec.DecodeError:
+            body = None
+    if isinstance(body, dict):
+        meta = body.get("meta")
+        if isinstance(meta, dict) and isinstance(meta.get("request_id"), str):
+            request_id = meta["request_id"]
+        error = body.get("error")
+        detail = body.get("detail")
+        if isinstance(error, dict):
+            code = _str_or_none(error.get("code"))
+            message = _str_or_none(error.get("message")) or ""
+            details = _details(error.get("details"))
+        elif isinstance(detail, list):
+            code = "VALIDATION_ERROR"
+            message = "Request validation failed"
+            details = _fastapi_details(detail)
+        elif isinstance(detail, str):
+            message = detail
+    if not message:
+        message = response.reason_phrase or "HTTP error"
+        if response.content and body is None:
+            kind = headers.get("content-type", "unknown").split(";")[0]
+            message += f" (non-JSON {kind} body)"
+    status = response.status_code
+    cls = InternalServerError if status >= 500 else _STATUS_ERRORS.get(status, APIStatusError)
+    return cls(
+        message,
+        response=response,
+        code=code,
+        details=details,
+        request_id=request_id,
+        outcome_unknown=outcome_unknown and status >= 500,
+        retry_after=retry_after_seconds(headers),
+    )
+
+
+_any_decoder = msgspec.json.Decoder()
+
+
+def _str_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _details(raw: object) -> tuple[ErrorDetail, ...]:
+    if not isinstance(raw, list):
+        return ()
+    return tuple(
+        ErrorDetail(field=_str_or_none(d.get("field")), message=str(d.get("message", "")))
+        for d in raw
+        if isinstance(d, dict)
+    )
+
+
+def _fastapi_details(raw: list[Any]) -> tuple[ErrorDetail, ...]:
+    out = []
+    for item in raw:
+        if not isinstance(item, dict):
+            continue
+        loc = [str(p) for p in item.get("loc", []) if p not in ("body", "query", "path")]
+        out.append(ErrorDetail(field=".".join(loc) or None, message=str(item.get("msg", ""))))
+    return tuple(out)
+
+
+def retry_after_seconds(headers: Mapping[str, str] | httpx.Headers) -> float | None:
+    """The wait a response asks for: ``retry-after-ms``, else ``Retry-After``; None if absent."""
+    raw_ms = headers.get("retry-after-ms")
+    if raw_ms is not None:
+        try:
+            return max(0.0, float(raw_ms) / 1000.0)
+        except ValueError:
+            pass
+    raw = headers.get("retry-after")
+    if raw is None:
+        return None
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        pass
+    import email.utils
+
+    try:
+        when = email.utils.parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def from_transport(exc: httpx.TransportError, *, idempotent: bool) -> APIConnectionError:
+    """The typed error for a transport failure; never includes headers or the token."""
+    import httpx
+
+    before_send = isinstance(
+        exc,
+        httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout | httpx.LocalProtocolError,
+    )
+    sent = not before_send
+    unknown = sent and not idempotent
+    try:
+        request: httpx.Request | None = exc.request
+    except RuntimeError:  # raised when the error carries no request
+        request = None
+    where = "" if request is None else f" ({request.method} {request.url.copy_with(query=None)})"
+    # A local protocol error quotes the offending header, which may hold the token.
+    detail = "" if isinstance(exc, httpx.LocalProtocolError) else str(exc)
+    text = f"{type(exc).__name__}{where}: {detail}" if detail else f"{type(exc).__name__}{where}"
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(
+            f"Request timed out: {text}", request_sent=sent, outcome_unknown=unknown
+        )
+    return APIConnectionError(
+        f"Connection failed: {text}", request_sent=sent, outcome_unknown=unknown
+    )

@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Generic, TypeVar
 
 import msgspec
 
-__all__ = ["ApiKey", "CreatedApiKey", "KeyStatus", "Page", "RotatedApiKey", "Scope", "WhoAmI"]
-
-T = TypeVar("T")
+__all__ = ["ApiKey", "CreatedApiKey", "KeyStatus", "RotatedApiKey", "Scope", "WhoAmI"]
 
 
 class Scope(enum.StrEnum):
@@ -91,26 +88,3 @@ class WhoAmI(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     api_key_id: str | None = None
     key_name: str | None = None
     scopes: tuple[str, ...] = ()
-
-
-class Page(msgspec.Struct, Generic[T], frozen=True, kw_only=True):
-    """One page of a counted list.
-
-    ``total`` is None when the server did not count; ``next``/``prev`` are the
-    server's absolute links (None at either end).
-    """
-
-    items: list[T]
-    offset: int
-    limit: int
-    total: int | None = None
-    next: str | None = None
-    prev: str | None = None
-    request_id: str | None = None
-
-    @property
-    def has_more(self) -> bool:
-        """Whether another page follows this one."""
-        if self.total is not None:
-            return self.offset + len(self.items) < self.total
-        return self.next is not None

@@ -3,6 +3,7 @@
 """The async client, the source of truth from which ``onepin_sync`` is generated."""
 
 from onepin_sync._client import OnePinClient
-from onepin_sync._resources import ApiKeysResource, AuthResource, KeyIterator
+from onepin_sync._listing import KeyIterator
+from onepin_sync._resources import ApiKeysResource, AuthResource
 
 __all__ = ["ApiKeysResource", "AuthResource", "KeyIterator", "OnePinClient"]

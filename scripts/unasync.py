@@ -29,8 +29,9 @@ PAIRS = [
 RULES: list[tuple[str, str]] = [
     # imports of the async package itself
     (r"\bonepin\._async\b", "onepin_sync"),
-    # paired primitives (onepin/_concurrency.py)
+    # paired primitives (onepin/_synchronization.py, onepin/_concurrency.py)
     (r"\bAsyncDeadline\b", "Deadline"),
+    (r"\bAsyncThreadLock\b", "ThreadLock"),
     (r"\basync_sleep\b", "sleep"),
     (r"\basync_gather\b", "gather"),
     (r"\bAsyncPrefetcher\b", "Prefetcher"),

@@ -3,36 +3,30 @@
 from __future__ import annotations
 
 import copy
+import logging
 import time
 from collections.abc import Mapping
 from functools import partial
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, Unpack
 
 import httpx
 import msgspec
-from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, stop_before_delay
-from tenacity.stop import stop_base
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+)
 
 from onepin._async._resources import ApiKeysResource, AuthResource
-from onepin._base import (
-    DEFAULT_BASE_URL,
-    ClientOptions,
-    build_headers,
-    checked_token,
-    connection_error,
-    decode,
-    error_from_response,
-    logger,
-    new_idempotency_key,
-)
-from onepin._concurrency import AsyncDeadline, async_sleep
-from onepin._exceptions import (
-    APITimeoutError,
-    OnePinError,
-    RateLimitError,
-)
+from onepin._constants import DEFAULT_BASE_URL
+from onepin._exceptions import RateLimitError, from_response, from_transport
+from onepin._options import ClientOptions, OptionChanges, as_timeout, checked_token
 from onepin._pacing import RateLimitPacer
+from onepin._retry import RetryPolicy
+from onepin._synchronization import AsyncDeadline, async_sleep
+from onepin._wire import Call, decode
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -41,7 +35,7 @@ __all__ = ["OnePinClient"]
 
 T = TypeVar("T")
 
-_encoder = msgspec.json.Encoder()
+logger = logging.getLogger("onepin")
 
 
 class OnePinClient:
@@ -66,7 +60,8 @@ class OnePinClient:
         prefetch: pages a listing fetches side by side once the total is known.
         http_client: your own ``httpx`` client (you close it); else one is made.
 
-    The token is never shown by ``repr()``, logs or error messages.
+    A bad option value raises ``OnePinConfigurationError``. The token is never
+    shown by ``repr()``, logs or error messages.
     """
 
     auth: AuthResource
@@ -89,21 +84,42 @@ class OnePinClient:
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         self._token = checked_token(token)
-        self._options = ClientOptions.create(
-            base_url=base_url,
-            workspace_id=workspace_id,
-            timeout=timeout,
-            deadline=deadline,
-            max_retries=max_retries,
-            max_retry_wait=max_retry_wait,
-            trust_idempotency_keys=trust_idempotency_keys,
-            prefetch=prefetch,
+        self._configure(
+            ClientOptions(
+                base_url=base_url,
+                workspace_id=workspace_id,
+                timeout=as_timeout(timeout),
+                max_retries=max_retries,
+                deadline=deadline,
+                max_retry_wait=max_retry_wait,
+                trust_idempotency_keys=trust_idempotency_keys,
+                prefetch=prefetch,
+            )
         )
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else httpx.AsyncClient()
         self._pacer = RateLimitPacer()
-        self.auth = AuthResource(self)
-        self.api_keys = ApiKeysResource(self)
+
+    def _configure(self, options: ClientOptions) -> None:
+        """Adopt ``options``: the retry loop and the resources follow them."""
+        self._options = options
+        policy = RetryPolicy(
+            max_retry_wait=options.max_retry_wait,
+            trust_idempotency_keys=options.trust_idempotency_keys,
+        )
+        self._stop = stop_after_attempt(options.max_retries + 1)
+        self._retrying = AsyncRetrying(
+            stop=self._stop,
+            wait=lambda state: policy.delay(_failure(state), state.attempt_number),
+            sleep=async_sleep,
+            reraise=True,
+        )
+        self._retry_if = {
+            idempotent: retry_if_exception(partial(policy.should_retry, idempotent=idempotent))
+            for idempotent in (True, False)
+        }
+        self.auth = AuthResource(self._request)
+        self.api_keys = ApiKeysResource(self._request, prefetch=options.prefetch)
 
     @classmethod
     def from_env(
@@ -111,36 +127,36 @@ class OnePinClient:
         *,
         env: Mapping[str, str] | None = None,
         credentials_path: Path | None = None,
-        **options: Any,
+        token: str | None = None,
+        base_url: str | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        **options: Unpack[OptionChanges],
     ) -> OnePinClient:
         """A client from ``ONEPIN_API_KEY`` / ``ONEPIN_BASE_URL``, else the credentials file.
 
-        Raises ``OnePinConfigurationError`` when no key is found or the file is unsafe.
-        ``options`` are the constructor's keyword arguments.
+        ``token`` and ``base_url``, when given, win over both. The other options
+        are the constructor's (left out: the constructor's default). Raises
+        ``OnePinConfigurationError`` when no key is found, the file is unsafe or
+        an option is bad.
         """
         from onepin.credentials import resolve
 
-        creds = resolve(
-            options.pop("token", None),
-            options.pop("base_url", None),
-            env=env,
-            path=credentials_path,
-        )
-        return cls(creds.api_key, base_url=creds.base_url, **options)
+        creds = resolve(token, base_url, env=env, path=credentials_path)
+        checked = ClientOptions(base_url=creds.base_url).replace(**options)
+        return cls(creds.api_key, http_client=http_client, **msgspec.structs.asdict(checked))
 
-    def with_options(self, **changes: Any) -> OnePinClient:
-        """A client sharing this one's connection pool, with some options changed.
+    def with_options(self, **changes: Unpack[OptionChanges]) -> OnePinClient:
+        """A client sharing this one's connection pool, with the given options changed.
 
         For one call: ``await client.with_options(max_retries=0).api_keys.get(key_id)``.
-        Accepts ``workspace_id``, ``timeout``, ``max_retries``, ``deadline``,
-        ``max_retry_wait``, ``trust_idempotency_keys`` and ``prefetch``.
-        Closing the copy does not close the shared pool.
+        Takes the constructor's options but ``base_url`` (see ``OptionChanges``);
+        a bad value raises ``OnePinConfigurationError``, an unknown name
+        ``TypeError``. Closing the copy does not close the shared pool.
         """
+        options = self._options.replace(**changes)
         clone = copy.copy(self)
-        clone._options = self._options.updated(**changes)
         clone._owns_http = False
-        clone.auth = AuthResource(clone)
-        clone.api_keys = ApiKeysResource(clone)
+        clone._configure(options)
         return clone
 
     @property
@@ -185,126 +201,69 @@ class OnePinClient:
         idempotent: bool = True,
         paced: bool = False,
     ) -> T:
-        """Send one logical call: retries, deadline, status check, decoding.
+        """Send one logical call: attempts and waits within the deadline, then decoding.
 
         ``paced`` calls (a listing's pages) wait for their slot when the key is
         rate limited, so a long listing runs at the allowed rate.
         """
-        options = self._options
-        policy = options.retry
-        idempotency_key = None if idempotent else new_idempotency_key()
-        content = _encoder.encode(body) if body is not None else None
-        started = time.monotonic()
-        send = partial(
-            self._attempt,
-            method,
-            path,
-            decoder,
-            params=params,
-            content=content,
-            idempotency_key=idempotency_key,
-            started=started,
-            idempotent=idempotent,
-            paced=paced,
-        )
-        async with AsyncDeadline(options.deadline):
-            # The first attempt runs outside tenacity: the common, successful call
-            # pays nothing for the retry machinery.
-            try:
-                return await send(retry_count=0)
-            except OnePinError as exc:
-                if policy.max_retries == 0 or not policy.should_retry(exc, idempotent=idempotent):
-                    raise
-                first_failure = exc
-            stop: stop_base = stop_after_attempt(policy.max_retries + 1)
-            if options.deadline is not None:
-                left = options.deadline - (time.monotonic() - started)
-                stop = stop | stop_before_delay(max(0.0, left))
-            retrying = AsyncRetrying(
-                stop=stop,
-                wait=policy.wait,
-                retry=retry_if_exception(partial(policy.should_retry, idempotent=idempotent)),
-                sleep=async_sleep,
-                reraise=True,
+        call = Call(method, path, params=params, body=body, idempotent=idempotent, paced=paced)
+        async with AsyncDeadline(self._options.deadline) as deadline:
+            retrying = self._retrying.copy(
+                retry=self._retry_if[call.idempotent], stop=self._stop | deadline
             )
-            async for attempt in retrying:
-                with attempt:
-                    number = attempt.retry_state.attempt_number
-                    if number == 1:
-                        # Replay the fast path's failure so tenacity's wait and stop see it.
-                        raise first_failure
-                    return await send(retry_count=number - 1)
-        raise AssertionError("unreachable: tenacity re-raises the last failure")
+            result: T = await retrying(self._attempt, call, decoder, deadline)
+            return result
 
     async def _attempt(
-        self,
-        method: str,
-        path: str,
-        decoder: msgspec.json.Decoder[T],
-        *,
-        params: Mapping[str, str | int] | None,
-        content: bytes | None,
-        idempotency_key: str | None,
-        retry_count: int,
-        started: float,
-        idempotent: bool,
-        paced: bool,
+        self, call: Call, decoder: msgspec.json.Decoder[T], deadline: AsyncDeadline
     ) -> T:
+        """One attempt of ``call``: send, check the status, decode."""
         options = self._options
-        remaining = None
-        if options.deadline is not None:
-            remaining = options.deadline - (time.monotonic() - started)
-            if remaining <= 0:
-                raise APITimeoutError(f"The call's deadline of {options.deadline:g}s was exceeded")
-        if paced:
+        if call.paced:
             wait = self._pacer.reserve()
-            if 0 < wait <= options.retry.max_retry_wait:
+            if 0 < wait <= options.max_retry_wait:
                 await async_sleep(wait)
-        headers = build_headers(
-            self._token,
-            options.workspace_id,
-            retry_count=retry_count,
-            idempotency_key=idempotency_key,
-        )
-        if content is not None:
-            headers["Content-Type"] = "application/json"
         request = self._http.build_request(
-            method,
-            options.base_url + path,
-            params=params,
-            content=content,
-            headers=headers,
-            timeout=options.attempt_timeout(remaining),
+            call.method,
+            options.base_url + call.path,
+            params=call.params,
+            content=call.content,
+            headers=call.headers(self._token, options.workspace_id),
+            timeout=deadline.attempt_timeout(options.timeout),
         )
+        call.attempts += 1
         t0 = time.perf_counter()
         try:
             response = await self._http.send(request)
         except httpx.TransportError as exc:
-            logger.debug(
-                "%s %s -> %s after %.1f ms (attempt %d)",
-                method,
-                request.url,
-                type(exc).__name__,
-                (time.perf_counter() - t0) * 1000,
-                retry_count + 1,
-            )
-            raise connection_error(exc, idempotent=idempotent) from exc
-        headers_in = response.headers
-        logger.debug(
-            "%s %s -> %d in %.1f ms (attempt %d, request_id=%s)",
-            method,
-            request.url,
-            response.status_code,
-            (time.perf_counter() - t0) * 1000,
-            retry_count + 1,
-            headers_in.get("x-request-id"),
-        )
-        self._pacer.observe(
-            headers_in.get("x-ratelimit-remaining"), headers_in.get("x-ratelimit-reset")
-        )
+            _log_attempt(call, request, type(exc).__name__, t0)
+            raise from_transport(exc, idempotent=call.idempotent) from exc
+        headers = response.headers
+        _log_attempt(call, request, response.status_code, t0, headers.get("x-request-id"))
+        self._pacer.observe(headers.get("x-ratelimit-remaining"), headers.get("x-ratelimit-reset"))
         if response.is_success:
             return decode(decoder, response)
-        error = error_from_response(response, outcome_unknown=not idempotent)
+        error = from_response(response, outcome_unknown=not call.idempotent)
         if isinstance(error, RateLimitError) and error.retry_after is not None:
             self._pacer.back_off(error.retry_after)
         raise error
+
+
+def _failure(state: RetryCallState) -> BaseException | None:
+    return state.outcome.exception() if state.outcome is not None else None
+
+
+def _log_attempt(
+    call: Call, request: httpx.Request, outcome: object, t0: float, request_id: str | None = None
+) -> None:
+    """One DEBUG line per attempt (never the headers, so never the token)."""
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug(
+            "%s %s -> %s in %.1f ms (attempt %d, request_id=%s)",
+            call.method,
+            request.url,
+            outcome,
+            (time.perf_counter() - t0) * 1000,
+            call.attempts,
+            request_id,
+        )

@@ -204,7 +204,7 @@ async def test_bad_options_are_configuration_errors(kwargs: dict[str, object]) -
 
 async def test_with_options_rejects_unknown_names(client: OnePinClient) -> None:
     with pytest.raises(TypeError, match="unknown client options"):
-        client.with_options(retries=3)
+        client.with_options(retries=3)  # type: ignore[call-arg]
     with pytest.raises(OnePinConfigurationError):
         client.with_options(max_retries=-1)
 

@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -169,24 +168,6 @@ def test_prefetch_falls_back_when_links_disagree() -> None:
         stream = c.api_keys.list(page_size=20, prefetch=4)
         got = [k.name for k in stream]
     assert got == [f"k{i:03d}" for i in range(95)]
-
-
-def test_next_link_parsing() -> None:
-    from onepin._base import next_offset
-    from onepin._models import Page
-
-    def page(offset: int, n: int, total: int | None, nxt: str | None) -> Page[int]:
-        return Page(items=list(range(n)), offset=offset, limit=10, total=total, next=nxt)
-
-    link = "https://h/api/v1/api-keys?offset=10&limit=10"
-    assert next_offset(page(0, 10, 30, link)) == next_offset(page(0, 10, None, link))
-    assert next_offset(page(0, 10, 30, link)).offset == 10
-    assert not next_offset(page(0, 10, 30, link)).mismatch
-    assert next_offset(page(20, 10, 30, None)).offset is None
-    assert next_offset(page(0, 10, 30, "https://h/x?offset=12")).mismatch
-    assert next_offset(page(0, 10, 30, "https://h/x")).mismatch
-    assert next_offset(page(0, 0, 30, link)).offset is None
-    assert parse_qs(urlsplit(link).query)["offset"] == ["10"]
 
 
 def test_sliding_window_keeps_order_and_completeness(

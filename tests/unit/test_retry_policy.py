@@ -1,4 +1,4 @@
-"""The retry policy's decisions, without I/O."""
+"""The retry policy's decisions and the typed errors it decides on, without I/O."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from onepin import APIConnectionError, APITimeoutError, InternalServerError, RateLimitError
-from onepin._base import error_from_response
-from onepin._retry import RetryPolicy, retry_after_seconds
+from onepin._exceptions import from_response, from_transport, retry_after_seconds
+from onepin._retry import RetryPolicy
 
 
 def response(status: int, headers: dict[str, str] | None = None) -> httpx.Response:
@@ -36,19 +36,19 @@ def test_retry_after_forms() -> None:
 
 def test_decisions() -> None:
     policy = RetryPolicy(max_retry_wait=10)
-    err_503 = error_from_response(response(503), outcome_unknown=False)
+    err_503 = from_response(response(503), outcome_unknown=False)
     assert isinstance(err_503, InternalServerError)
     assert policy.should_retry(err_503, idempotent=True)
     assert not policy.should_retry(err_503, idempotent=False)
     assert RetryPolicy(trust_idempotency_keys=True).should_retry(err_503, idempotent=False)
-    rate = error_from_response(response(429, {"retry-after": "2"}), outcome_unknown=False)
+    rate = from_response(response(429, {"retry-after": "2"}), outcome_unknown=False)
     assert isinstance(rate, RateLimitError)
     assert policy.should_retry(rate, idempotent=False)
-    long_wait = error_from_response(response(429, {"retry-after": "11"}), outcome_unknown=False)
+    long_wait = from_response(response(429, {"retry-after": "11"}), outcome_unknown=False)
     assert not policy.should_retry(long_wait, idempotent=True)
     for status in (400, 401, 403, 404, 409, 410, 422, 426):
         assert not policy.should_retry(
-            error_from_response(response(status), outcome_unknown=False), idempotent=True
+            from_response(response(status), outcome_unknown=False), idempotent=True
         )
     before = APIConnectionError("refused", request_sent=False)
     after = APITimeoutError("read timeout", request_sent=True)
@@ -62,19 +62,27 @@ def test_never_retries_foreign_or_base_exceptions(exc: BaseException) -> None:
     assert not RetryPolicy().should_retry(exc, idempotent=True)
 
 
-def test_negative_retries_rejected() -> None:
-    with pytest.raises(ValueError, match="max_retries"):
-        RetryPolicy(max_retries=-1)
+def test_retry_after_is_parsed_once_and_stored() -> None:
+    err = from_response(response(503, {"retry-after": "7"}), outcome_unknown=False)
+    assert err.retry_after == 7.0
+    assert from_response(response(500), outcome_unknown=False).retry_after is None
+    assert RetryPolicy().delay(err, attempt=1) == 7.0
+
+
+def test_backoff_grows_with_jitter_up_to_its_ceiling() -> None:
+    policy = RetryPolicy(backoff_base=0.5, backoff_max=2.0)
+    plain = APIConnectionError("refused")
+    for attempt, ceiling in ((1, 0.5), (2, 1.0), (3, 2.0), (9, 2.0)):
+        for _ in range(20):
+            assert ceiling / 2 <= policy.delay(plain, attempt) <= ceiling
 
 
 def test_local_protocol_errors_do_not_echo_headers() -> None:
-    from onepin._base import connection_error
-
     request = httpx.Request("GET", "https://api.onepin.ai/x")
     exc = httpx.LocalProtocolError(
         "Illegal header value b'Bearer op_live_SECRET\\nx'", request=request
     )
-    error = connection_error(exc, idempotent=False)
+    error = from_transport(exc, idempotent=False)
     assert "SECRET" not in str(error)
     assert not error.request_sent
     assert not error.outcome_unknown

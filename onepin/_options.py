@@ -1,0 +1,138 @@
+"""The client's options: the one list of them, every value checked once, when they are made.
+
+A bad value of any option is a ``OnePinConfigurationError`` naming the option,
+raised by ``OnePinClient(...)``, ``OnePinClient.from_env(...)`` or
+``client.with_options(...)`` before any request is sent.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NoReturn, TypedDict, Unpack
+from urllib.parse import urlsplit
+
+import httpx
+import msgspec
+
+from onepin._constants import DEFAULT_BASE_URL
+from onepin._exceptions import OnePinConfigurationError
+
+__all__ = ["ClientOptions", "OptionChanges", "as_timeout", "checked_token"]
+
+
+class ClientOptions(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything a client is configured with except its token and its connection pool.
+
+    Attributes:
+        base_url: the API root (an http or https URL), without a trailing slash.
+        workspace_id: sent as ``X-Workspace-Id`` on every request when set.
+        timeout: the connect/read/write/pool timeouts of each attempt.
+        max_retries: retries after the first attempt (0 disables retrying).
+        deadline: seconds for a whole call, every attempt and wait included.
+        max_retry_wait: the longest server-requested wait honoured; longer raises at once.
+        trust_idempotency_keys: retry create/rotate after a 5xx or a read error,
+            relying on the server to deduplicate by ``Idempotency-Key``.
+        prefetch: pages a listing fetches side by side once the total is known.
+    """
+
+    base_url: str = DEFAULT_BASE_URL
+    workspace_id: str | None = None
+    timeout: httpx.Timeout = httpx.Timeout(30.0)
+    max_retries: int = 2
+    deadline: float | None = None
+    max_retry_wait: float = 60.0
+    trust_idempotency_keys: bool = False
+    prefetch: int = 8
+
+    def __post_init__(self) -> None:
+        parts = urlsplit(self.base_url) if isinstance(self.base_url, str) else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+            _bad(
+                f"base_url must be an http(s) URL such as {DEFAULT_BASE_URL}, got {self.base_url!r}"
+            )
+        msgspec.structs.force_setattr(self, "base_url", self.base_url.rstrip("/"))
+        if self.workspace_id is not None and not (
+            isinstance(self.workspace_id, str) and _visible_ascii(self.workspace_id)
+        ):
+            _bad("workspace_id must be None or a string of visible ASCII characters")
+        if not isinstance(self.timeout, httpx.Timeout):
+            _bad("timeout must be a number of seconds or an httpx.Timeout")
+        for part in ("connect", "read", "write", "pool"):
+            value = getattr(self.timeout, part)
+            if value is not None and not _number(value, low=0.0, strict=True):
+                _bad(f"timeout ({part}) must be a positive number of seconds, got {value!r}")
+        if not (isinstance(self.max_retries, int) and not isinstance(self.max_retries, bool)):
+            _bad("max_retries must be an integer >= 0")
+        if self.max_retries < 0:
+            _bad("max_retries must be >= 0")
+        if self.deadline is not None and not _number(self.deadline, low=0.0, strict=True):
+            _bad("deadline must be None or a positive number of seconds")
+        if not _number(self.max_retry_wait, low=0.0, strict=False):
+            _bad("max_retry_wait must be a number of seconds >= 0")
+        if not isinstance(self.trust_idempotency_keys, bool):
+            _bad("trust_idempotency_keys must be True or False")
+        if not (isinstance(self.prefetch, int) and not isinstance(self.prefetch, bool)):
+            _bad("prefetch must be an integer >= 1")
+        if self.prefetch < 1:
+            _bad("prefetch must be >= 1")
+
+    def replace(self, **changes: Unpack[OptionChanges]) -> ClientOptions:
+        """A checked copy with ``changes`` applied (any option but ``base_url``)."""
+        unknown = changes.keys() - OptionChanges.__annotations__.keys()
+        if unknown:
+            known = ", ".join(OptionChanges.__annotations__)
+            raise TypeError(f"unknown client options {sorted(unknown)}; known: {known}")
+        if "timeout" in changes:
+            changes["timeout"] = as_timeout(changes["timeout"])
+        return msgspec.structs.replace(self, **changes)
+
+
+class OptionChanges(TypedDict, total=False):
+    """The options ``with_options()`` and ``from_env()`` take: those left out stay as they are.
+
+    The same names, types and meaning as ``ClientOptions``' fields.
+    """
+
+    workspace_id: str | None
+    timeout: float | httpx.Timeout
+    max_retries: int
+    deadline: float | None
+    max_retry_wait: float
+    trust_idempotency_keys: bool
+    prefetch: int
+
+
+def checked_token(token: object) -> str:
+    """The token, stripped; a clear error (that never echoes it) if it cannot be sent."""
+    if not isinstance(token, str) or not token.strip():
+        raise OnePinConfigurationError("token must be a non-empty string")
+    token = token.strip()
+    if not _visible_ascii(token):
+        # httpx would reject it later with an error quoting the whole header.
+        raise OnePinConfigurationError(
+            "token may only contain visible ASCII characters (no spaces or line breaks)"
+        )
+    return token
+
+
+def as_timeout(value: float | httpx.Timeout) -> httpx.Timeout:
+    """``value`` as an ``httpx.Timeout`` (a number is every phase's limit)."""
+    if isinstance(value, httpx.Timeout):
+        return value
+    if not _number(value, low=0.0, strict=True):
+        _bad(f"timeout must be a positive number of seconds or an httpx.Timeout, got {value!r}")
+    return httpx.Timeout(value)
+
+
+def _number(value: object, *, low: float, strict: bool) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        return False
+    return value > low if strict else value >= low
+
+
+def _visible_ascii(text: str) -> bool:
+    return all("!" <= c <= "~" for c in text)
+
+
+def _bad(message: str) -> NoReturn:
+    raise OnePinConfigurationError(message)

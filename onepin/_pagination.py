@@ -1,0 +1,89 @@
+"""Counted pagination: the ``Page`` model, where a listing goes next, list parameters."""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+import httpx
+import msgspec
+
+from onepin._models import KeyStatus
+from onepin._wire import ListEnvelope
+
+__all__ = ["Continuation", "Page", "list_params", "next_offset", "page_from_envelope"]
+
+T = TypeVar("T")
+
+
+class Page(msgspec.Struct, Generic[T], frozen=True, kw_only=True):
+    """One page of a counted list.
+
+    ``total`` is None when the server did not count; ``next``/``prev`` are the
+    server's absolute links (None at either end).
+    """
+
+    items: list[T]
+    offset: int
+    limit: int
+    total: int | None = None
+    next: str | None = None
+    prev: str | None = None
+    request_id: str | None = None
+
+    @property
+    def has_more(self) -> bool:
+        """Whether another page follows this one."""
+        if self.total is not None:
+            return self.offset + len(self.items) < self.total
+        return self.next is not None
+
+
+def page_from_envelope(envelope: ListEnvelope[T], *, offset: int, limit: int) -> Page[T]:
+    """A ``Page`` from a decoded list envelope and the offset/limit it was asked for."""
+    pagination = envelope.pagination
+    return Page(
+        items=envelope.data,
+        offset=offset,
+        limit=pagination.limit or limit,
+        total=pagination.total,
+        next=pagination.next,
+        prev=pagination.prev,
+        request_id=envelope.meta.request_id,
+    )
+
+
+class Continuation(msgspec.Struct, frozen=True):
+    """Where a listing goes on after a page (``offset`` None: it is done).
+
+    ``mismatch`` is true when the server's ``next`` link disagrees with the
+    offset computed from the page, so concurrent prefetch must not be trusted.
+    """
+
+    offset: int | None
+    mismatch: bool
+
+
+def next_offset(page: Page[Any]) -> Continuation:
+    """The continuation after ``page``: the server's ``next`` link checked against arithmetic."""
+    computed = page.offset + len(page.items)
+    done = not page.items or (page.total is not None and computed >= page.total)
+    if page.next is None:
+        return Continuation(None, mismatch=not done and page.total is not None)
+    try:
+        linked = int(httpx.URL(page.next).params["offset"])
+    except (KeyError, ValueError, httpx.InvalidURL):
+        return Continuation(None if done else computed, mismatch=True)
+    if done:
+        return Continuation(None, mismatch=True)
+    return Continuation(linked, mismatch=linked != computed)
+
+
+def list_params(offset: int, limit: int, status: str) -> dict[str, str | int]:
+    """Query parameters of one list request, checked before any I/O."""
+    if offset < 0:
+        raise ValueError("offset must be >= 0")
+    if not 1 <= limit <= 100:
+        raise ValueError("limit must be between 1 and 100")
+    if status not in KeyStatus.__members__.values():
+        raise ValueError(f"status must be one of active, revoked, all; got {status!r}")
+    return {"offset": offset, "limit": limit, "status": str(status)}

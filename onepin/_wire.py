@@ -1,0 +1,169 @@
+"""What goes on the wire: request headers, response envelopes and their decoding."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any, Generic, TypeVar
+
+import httpx
+import msgspec
+
+from onepin._exceptions import APIResponseValidationError
+from onepin._models import ApiKey, CreatedApiKey, RotatedApiKey, WhoAmI
+from onepin._version import __version__
+
+__all__ = [
+    "RETRY_COUNT_HEADER",
+    "USER_AGENT",
+    "Call",
+    "Decoders",
+    "Envelope",
+    "ListEnvelope",
+    "Meta",
+    "Pagination",
+    "decode",
+    "new_idempotency_key",
+]
+
+USER_AGENT = f"onepin-python/{__version__}"
+RETRY_COUNT_HEADER = "X-OnePin-Retry-Count"
+
+T = TypeVar("T")
+
+
+def new_idempotency_key() -> str:
+    """A random UUID4 string (without importing ``uuid`` at start-up)."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+class Call:
+    """One logical call: what each of its attempts sends.
+
+    A call is idempotent unless it carries an ``Idempotency-Key`` (create and
+    rotate do): that one fact decides both the header and what may be retried.
+    """
+
+    __slots__ = ("attempts", "content", "idempotency_key", "method", "paced", "params", "path")
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        body: Mapping[str, Any] | None = None,
+        idempotent: bool = True,
+        paced: bool = False,
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.params = params
+        self.content = None if body is None else _encoder.encode(body)
+        self.idempotency_key = None if idempotent else new_idempotency_key()
+        self.paced = paced
+        self.attempts = 0
+        """Attempts sent so far."""
+
+    @property
+    def idempotent(self) -> bool:
+        """Whether repeating the call cannot apply it twice."""
+        return self.idempotency_key is None
+
+    def headers(self, token: str, workspace_id: str | None) -> dict[str, str]:
+        """The headers of the next attempt."""
+        headers = {
+            "Authorization": f"Bearer {token}",
+            "User-Agent": USER_AGENT,
+            "Accept": "application/json",
+            RETRY_COUNT_HEADER: str(self.attempts),
+        }
+        if workspace_id is not None:
+            headers["X-Workspace-Id"] = workspace_id
+        if self.idempotency_key is not None:
+            headers["Idempotency-Key"] = self.idempotency_key
+        if self.content is not None:
+            headers["Content-Type"] = "application/json"
+        return headers
+
+
+_encoder = msgspec.json.Encoder()
+
+
+class Meta(msgspec.Struct, frozen=True, gc=False):
+    """The ``meta`` object of every envelope."""
+
+    request_id: str | None = None
+
+
+class Pagination(msgspec.Struct, frozen=True, gc=False):
+    """The ``pagination`` object of a counted list."""
+
+    limit: int | None = None
+    total: int | None = None
+    next: str | None = None
+    prev: str | None = None
+
+
+class Envelope(msgspec.Struct, Generic[T], frozen=True, gc=False):
+    """``{"data": T, "meta": {...}}``."""
+
+    data: T
+    meta: Meta = Meta()
+
+
+class ListEnvelope(msgspec.Struct, Generic[T], frozen=True, gc=False):
+    """``{"data": [T], "meta": {...}, "pagination": {...}}``."""
+
+    data: list[T]
+    meta: Meta = Meta()
+    pagination: Pagination = Pagination()
+
+
+class _LazyDecoder(Generic[T]):
+    """A class attribute that builds its msgspec decoder on first use, then keeps it."""
+
+    def __init__(self, type_: type[T]) -> None:
+        self._type = type_
+        self._name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    def __get__(self, obj: object, owner: type) -> msgspec.json.Decoder[T]:
+        decoder = msgspec.json.Decoder(self._type)
+        setattr(owner, self._name, decoder)  # later reads find the decoder itself
+        return decoder
+
+
+class Decoders:
+    """One msgspec decoder per envelope type, built on first use and then shared."""
+
+    whoami = _LazyDecoder(Envelope[WhoAmI])
+    api_key = _LazyDecoder(Envelope[ApiKey])
+    created_api_key = _LazyDecoder(Envelope[CreatedApiKey])
+    rotated_api_key = _LazyDecoder(Envelope[RotatedApiKey])
+    api_key_list = _LazyDecoder(ListEnvelope[ApiKey])
+
+
+def decode(decoder: msgspec.json.Decoder[T], response: httpx.Response) -> T:
+    """Decode a 2xx body, or raise ``APIResponseValidationError`` naming the JSON path."""
+    try:
+        return decoder.decode(response.content)
+    except msgspec.ValidationError as exc:
+        message = f"Unexpected response body from {_where(response)}: {exc}"
+    except msgspec.DecodeError as exc:
+        message = f"Response body from {_where(response)} is not valid JSON: {exc}"
+    raise APIResponseValidationError(
+        message,
+        status_code=response.status_code,
+        request_id=response.headers.get("x-request-id"),
+    )
+
+
+def _where(response: httpx.Response) -> str:
+    return f"{response.request.method} {response.request.url.path}"
