@@ -1,0 +1,54 @@
+"""The paired primitives' pure parts: a deadline's capped timeouts and its tenacity stop."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+from tenacity import RetryCallState, Retrying
+
+from onepin import APITimeoutError
+from onepin._synchronization import AsyncThreadLock, Deadline, ThreadLock
+
+
+def state_before_sleeping(seconds: float) -> RetryCallState:
+    state = RetryCallState(Retrying(), fn=None, args=(), kwargs={})
+    state.upcoming_sleep = seconds
+    return state
+
+
+def test_no_deadline_changes_nothing() -> None:
+    timeout = httpx.Timeout(5.0)
+    with Deadline(None) as deadline:
+        assert deadline.attempt_timeout(timeout) is timeout
+        assert not deadline(state_before_sleeping(1e9))
+
+
+def test_attempt_timeouts_are_capped_to_what_is_left() -> None:
+    with Deadline(2.0) as deadline:
+        capped = deadline.attempt_timeout(httpx.Timeout(30.0, connect=1.0))
+    assert capped.connect == 1.0
+    assert capped.read is not None and 1.9 <= capped.read <= 2.0
+    assert capped.pool is not None and capped.pool <= 2.0
+
+
+def test_a_wait_past_the_deadline_stops_the_retries() -> None:
+    deadline = Deadline(1.0)
+    assert not deadline(state_before_sleeping(0.5))
+    assert deadline(state_before_sleeping(1.5))
+
+
+def test_an_expired_deadline_refuses_the_next_attempt() -> None:
+    deadline = Deadline(0.01)
+    time.sleep(0.02)
+    with pytest.raises(APITimeoutError, match=r"deadline of 0\.01s"):
+        deadline.attempt_timeout(httpx.Timeout(5.0))
+
+
+def test_the_lock_pair_has_one_shape() -> None:
+    for lock in (AsyncThreadLock(), ThreadLock()):
+        with lock:
+            pass
+        with lock:  # released on leaving
+            pass
