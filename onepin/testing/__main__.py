@@ -1,14 +1,15 @@
-"""``python -m onepin.testing``: serve the emulator on a loopback port until Ctrl-C."""
+"""``python -m onepin.testing``: serve the emulator on a loopback port until stopped."""
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import threading
+from typing import NoReturn
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Parse ``argv``, seed, print how to connect, and serve."""
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m onepin.testing", description="Serve the local OnePin API emulator."
     )
@@ -20,11 +21,30 @@ def main(argv: list[str] | None = None) -> int:
         "--rate-limit-window", type=float, default=60.0, help="rate-limit window in seconds"
     )
     parser.add_argument("--admin-token", default=None, help="token of the /_emulator/ control API")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="once listening, print one JSON line (base_url, admin_token, account) "
+        "instead of the banner",
+    )
+    return parser
+
+
+def _stop_on_sigterm(signum: int, frame: object) -> NoReturn:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse ``argv``, seed, print how to connect, and serve."""
+    parser = _parser()
     args = parser.parse_args(argv)
     if args.seed_keys < 0 or args.latency < 0 or args.rate_limit_window <= 0:
         parser.error("--seed-keys and --latency must be >= 0, --rate-limit-window > 0")
 
-    from onepin.testing import Emulator, RunningEmulator
+    import msgspec
+
+    from onepin.testing._emulator import Emulator, RunningEmulator
+    from onepin.testing._serve import Ready
 
     emulator = Emulator(
         seed_keys=args.seed_keys,
@@ -39,15 +59,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     boot = emulator.bootstrap
-    print(f"OnePin emulator listening on {server.base_url}", flush=True)
-    print(f"  ONEPIN_BASE_URL={server.base_url}")
-    print(f"  ONEPIN_API_KEY={boot.api_key}")
-    print(f"  session token (auth_kind clerk): {boot.session_token}")
-    print(f"  workspace: {boot.workspace_id}   seeded keys: {args.seed_keys}")
-    print(f"  admin token (/_emulator/): {emulator.admin_token}")
-    print("Press Ctrl-C to stop.", flush=True)
+    if args.json:
+        ready = Ready(server.base_url, emulator.admin_token, boot)
+        print(msgspec.json.encode(ready).decode(), flush=True)
+    else:
+        print(f"OnePin emulator listening on {server.base_url}", flush=True)
+        print(f"  ONEPIN_BASE_URL={server.base_url}")
+        print(f"  ONEPIN_API_KEY={boot.api_key}")
+        print(f"  session token (auth_kind clerk): {boot.session_token}")
+        print(f"  workspace: {boot.workspace_id}   seeded keys: {args.seed_keys}")
+        print(f"  admin token (/_emulator/): {emulator.admin_token}")
+        print("Press Ctrl-C to stop.", flush=True)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
-        threading.Event().wait()  # until Ctrl-C
+        threading.Event().wait()  # until Ctrl-C or SIGTERM
     except KeyboardInterrupt:
         pass
     finally:

@@ -1,24 +1,17 @@
-"""Fault injection and the request log of the emulator."""
+"""Fault injection: what can go wrong, and the queue of what will go wrong next."""
 
 from __future__ import annotations
 
 import fnmatch
 import threading
-import time
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
-__all__ = ["Fault", "FaultKind", "FaultPlan", "LoggedRequest"]
+__all__ = ["FAULT_KINDS", "Fault", "FaultKind", "FaultPlan"]
 
 FaultKind = Literal["status", "latency", "drop", "commit_then_fail", "truncate", "html_502"]
-FAULT_KINDS: tuple[str, ...] = (
-    "status",
-    "latency",
-    "drop",
-    "commit_then_fail",
-    "truncate",
-    "html_502",
-)
+FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
+"""Every kind of fault, in the order ``FaultKind`` lists them."""
 
 
 @dataclass
@@ -160,28 +153,3 @@ class FaultPlan:
                         self._faults.remove(fault)
                     return fault
             return None
-
-
-@dataclass(frozen=True)
-class LoggedRequest:
-    """One request as the emulator saw it, secrets redacted."""
-
-    method: str
-    path: str
-    query: dict[str, str]
-    status: int | None
-    headers: dict[str, str]
-    fault: str | None
-    at: float = field(default_factory=time.monotonic)
-
-    def to_json(self) -> dict[str, Any]:
-        """The entry as the admin API's JSON."""
-        return {
-            "method": self.method,
-            "path": self.path,
-            "query": self.query,
-            "status": self.status,
-            "headers": self.headers,
-            "fault": self.fault,
-            "at": self.at,
-        }

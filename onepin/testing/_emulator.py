@@ -1,0 +1,81 @@
+"""The emulator as users meet it: its state plus the ways to serve it."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from onepin.testing._serve import ThreadServer
+from onepin.testing._state import EmulatorState
+from onepin.testing._store import Store
+from onepin.testing._transport import EmulatorTransport
+
+__all__ = ["Emulator", "RunningEmulator"]
+
+IN_PROCESS_BASE_URL = "http://onepin.test"
+
+
+class Emulator(EmulatorState):
+    """The OnePin API in a box: state, faults, request log, and two ways to serve them.
+
+    Args:
+        seed_keys: keys to create in the bootstrap workspace at start.
+        latency: seconds added to every API request (a simulated round trip).
+        rate_limit_window: length of a key's rate-limit window in seconds; a key
+            with ``rate_limit_per_min=L`` gets ``ceil(L * window / 60)`` requests
+            a window. Shorten it to test pacing without waiting minutes.
+        admin_token: bearer token of the ``/_emulator/`` control API (random if None).
+        count_total: whether list answers carry ``pagination.total`` (some OnePin
+            list endpoints omit it; switch it off to test clients without it).
+    """
+
+    def __init__(
+        self,
+        *,
+        seed_keys: int = 0,
+        latency: float = 0.0,
+        rate_limit_window: float = 60.0,
+        admin_token: str | None = None,
+        count_total: bool = True,
+    ) -> None:
+        try:
+            from onepin.testing._asgi import EmulatorASGI
+        except ModuleNotFoundError as exc:  # pragma: no cover - depends on the install
+            raise ModuleNotFoundError(
+                f"onepin.testing needs the emulator extra ({exc.name} is missing): "
+                "pip install 'onepin[emulator]'"
+            ) from exc
+
+        super().__init__(
+            store=Store(rate_limit_window=rate_limit_window),
+            admin_token=admin_token or "emu_admin_" + secrets.token_urlsafe(24),
+            latency=latency,
+            count_total=count_total,
+        )
+        if seed_keys:
+            self.seed_keys(seed_keys)
+        self.app = EmulatorASGI(self)
+
+    @property
+    def base_url(self) -> str:
+        """The base URL of the in-process transport."""
+        return IN_PROCESS_BASE_URL
+
+    def transport(self) -> EmulatorTransport:
+        """An in-process ``httpx`` async transport to this emulator (no socket)."""
+        return EmulatorTransport(self)
+
+    @contextmanager
+    def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[RunningEmulator]:
+        """Serve over a real socket from a background thread until the block ends."""
+        with RunningEmulator(self, host, port) as server:
+            yield server
+
+
+class RunningEmulator(ThreadServer):
+    """An emulator served by uvicorn on a loopback port from a background thread."""
+
+    def __init__(self, emulator: Emulator, host: str = "127.0.0.1", port: int = 0) -> None:
+        super().__init__(emulator.app, emulator.admin_token, host, port)
+        self.emulator = emulator

@@ -1,0 +1,19 @@
+"""Small readers of the emulator's answers, shared by its tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+KEYS = "/api/v1/api-keys"
+
+
+def data(response: httpx.Response) -> Any:
+    """The ``data`` member of a JSON envelope."""
+    return response.json()["data"]
+
+
+def error_code(response: httpx.Response) -> str:
+    """The ``error.code`` of an error envelope."""
+    return str(response.json()["error"]["code"])

@@ -1,0 +1,69 @@
+"""The /_emulator/ control API over HTTP, and bulk seeding."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from onepin.testing import Emulator, RunningEmulator
+from tests.emulator.helpers import KEYS
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_admin_api_requires_token(server: RunningEmulator) -> None:
+    async with httpx.AsyncClient(base_url=server.base_url) as http:
+        assert (await http.get("/_emulator/faults")).status_code == 401
+        bad = {"Authorization": "Bearer nope"}
+        assert (await http.get("/_emulator/requests", headers=bad)).status_code == 401
+
+
+def test_admin_api_drives_faults_and_accounts(server: RunningEmulator) -> None:
+    emu = server.emulator
+    state = server.admin("GET", "state")
+    assert state["api_key"] == emu.bootstrap.api_key
+    server.admin(
+        "POST", "faults", {"kind": "status", "status": 503, "path": KEYS, "retry_after": 2}
+    )
+    assert [f["kind"] for f in server.admin("GET", "faults")] == ["status"]
+    auth = {"Authorization": f"Bearer {emu.bootstrap.api_key}"}
+    r = httpx.get(server.base_url + KEYS, headers=auth)
+    assert r.status_code == 503 and r.headers["Retry-After"] == "2"
+    assert server.admin("GET", "requests")[0]["status"] == 503
+    server.admin("POST", "seed", {"count": 10})
+    assert httpx.get(server.base_url + KEYS, headers=auth).json()["pagination"]["total"] == 11
+    account = server.admin("POST", "accounts", {"email": "b@example.com"})
+    key = server.admin(
+        "POST",
+        "keys",
+        {
+            "workspace_id": account["workspace_id"],
+            "name": "k",
+            "scopes": ["voices:read"],
+            "rate_limit_per_min": 1,
+        },
+    )
+    r = httpx.get(
+        server.base_url + "/api/v1/auth/whoami",
+        headers={"Authorization": f"Bearer {key['api_key']}"},
+    )
+    assert r.json()["data"]["workspace_id"] == account["workspace_id"]
+    server.admin("PUT", "latency", {"seconds": 0.05})
+    assert emu.latency == 0.05
+    server.admin("DELETE", "faults")
+    server.admin("DELETE", "requests")
+    assert emu.requests == [] and emu.faults.pending() == []
+    with pytest.raises(httpx.HTTPStatusError):
+        server.admin("POST", "faults", {"kind": "status", "bogus": 1})
+
+
+def test_seed_100k_keys() -> None:
+    emu = Emulator(seed_keys=100_000)
+    rows, total = emu.store.list_keys(
+        emu.store.authenticate(f"Bearer {emu.bootstrap.api_key}", None),
+        offset=99_900,
+        limit=100,
+        status="active",
+    )
+    assert total == 100_001
+    assert [r.name for r in rows] == [f"seed-{n:06d}" for n in range(99_899, 99_999)]
