@@ -1,38 +1,48 @@
 """Credential resolution and the credentials file (``~/.onepin/credentials``).
 
 Resolution order, highest first: an explicit key (``--api-key``, ``token=``),
-the ``ONEPIN_API_KEY`` environment variable, then the ``[default]`` section of
-the credentials file. The base URL resolves the same way (``ONEPIN_BASE_URL``,
-the file's ``base_url``, then ``https://api.onepin.ai``).
+the ``ONEPIN_API_KEY`` environment variable, then a profile of the credentials
+file: ``[default]``, or the one named by ``--profile`` / ``profile=`` /
+``ONEPIN_PROFILE``. The base URL resolves the same way (``ONEPIN_BASE_URL``,
+the profile's ``base_url``, then ``https://api.onepin.ai``).
 
-The file is TOML, written with mode 0600 inside a 0700 directory, through a
-temporary file, ``fsync`` and an atomic rename, under an exclusive lock, so an
-interrupted or concurrent write never leaves it empty or half-written. A file
-that group or others can read is refused on load.
+The file is TOML, edited in place: only the chosen profile's ``api_key`` and
+``base_url`` change, every comment, other key and other section stays as it
+was. It is written with mode 0600 inside a 0700 directory, through a temporary
+file, ``fsync`` and an atomic rename, under an exclusive lock, so an
+interrupted or concurrent write never leaves it empty or half-written. A
+symbolic link is written through to its target. A file that group or others
+can read is refused on load.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
+import re
 import stat
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from onepin._constants import DEFAULT_BASE_URL
 from onepin._exceptions import OnePinConfigurationError
+
+if TYPE_CHECKING:
+    import tomlkit
 
 __all__ = [
     "API_KEY_ENV",
     "BASE_URL_ENV",
     "PROFILE",
+    "PROFILE_ENV",
     "Credentials",
+    "check_rewritable",
     "credentials_path",
     "display_path",
     "load_profile",
+    "profile_name",
     "remove_profile",
     "resolve",
     "save_profile",
@@ -40,7 +50,12 @@ __all__ = [
 
 API_KEY_ENV = "ONEPIN_API_KEY"
 BASE_URL_ENV = "ONEPIN_BASE_URL"
+PROFILE_ENV = "ONEPIN_PROFILE"
 PROFILE = "default"
+"""The profile used when none is named."""
+
+_PROFILE_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_LOOSE = stat.S_IRWXG | stat.S_IRWXO
 
 Source = Literal["explicit", "env", "file", "default"]
 
@@ -54,69 +69,126 @@ class Credentials:
     api_key_source: Source
     base_url_source: Source
     path: Path
+    profile: str = PROFILE
 
     def __repr__(self) -> str:
         return (
             f"Credentials(api_key=<redacted>, base_url={self.base_url!r}, "
-            f"api_key_source={self.api_key_source!r}, base_url_source={self.base_url_source!r})"
+            f"api_key_source={self.api_key_source!r}, base_url_source={self.base_url_source!r}, "
+            f"profile={self.profile!r})"
         )
 
 
-def credentials_path(home: str | os.PathLike[str] | None = None) -> Path:
-    """``$HOME/.onepin/credentials`` (``home`` overrides ``$HOME``)."""
-    base = Path(home) if home is not None else Path(os.environ.get("HOME") or Path.home())
+def _home(env: Mapping[str, str]) -> Path:
+    home = env.get("HOME")
+    if home == "":
+        raise OnePinConfigurationError(
+            "HOME is empty, so there is no place for ~/.onepin/credentials: "
+            "set HOME to your home directory"
+        )
+    if home is not None:
+        return Path(home)
+    try:
+        return Path.home()
+    except (RuntimeError, KeyError):
+        raise OnePinConfigurationError(
+            "No home directory found for ~/.onepin/credentials: set HOME"
+        ) from None
+
+
+def credentials_path(
+    home: str | os.PathLike[str] | None = None, *, env: Mapping[str, str] | None = None
+) -> Path:
+    """``$HOME/.onepin/credentials`` (``home`` overrides ``$HOME``); no home is an error."""
+    base = Path(home) if home is not None else _home(os.environ if env is None else env)
     return base / ".onepin" / "credentials"
 
 
-def display_path(path: Path) -> str:
-    """``path`` with the home directory shown as ``~``."""
-    home = os.environ.get("HOME") or str(Path.home())
+def display_path(path: Path, *, env: Mapping[str, str] | None = None) -> str:
+    """``path`` with a real home directory shown as ``~``; else the path as it is."""
+    try:
+        home = _home(os.environ if env is None else env)
+    except OnePinConfigurationError:
+        return str(path)
+    if home == Path(home.anchor):  # "/" is no home to abbreviate
+        return str(path)
     try:
         return "~/" + str(path.relative_to(home))
     except ValueError:
         return str(path)
 
 
-def _read_all(path: Path) -> dict[str, object]:
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        return {}
-    except OSError as exc:
-        raise OnePinConfigurationError(f"Cannot read {path}: {exc.strerror}") from None
-    if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+def profile_name(profile: str | None = None, env: Mapping[str, str] | None = None) -> str:
+    """The profile to use: ``profile``, else ``ONEPIN_PROFILE``, else ``default``; checked."""
+    env = os.environ if env is None else env
+    name = profile if profile is not None else env.get(PROFILE_ENV) or PROFILE
+    if not _PROFILE_NAME.fullmatch(name):
         raise OnePinConfigurationError(
-            f"Refusing to use {path}: it is readable by group or others "
-            f"(mode {stat.S_IMODE(st.st_mode):04o}). Fix it with: chmod 600 {path}"
+            f"Bad profile name {name!r}: a profile name is 1 to 64 letters, digits, '-' or '_'"
         )
-    import tomllib
+    return name
+
+
+def _read(path: Path) -> tuple[tomlkit.TOMLDocument, int] | None:
+    """The parsed file and its permission bits, or ``None`` when there is no file."""
+    import tomlkit
+    from tomlkit.exceptions import ParseError
 
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
+        st = path.stat()
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError(21, "it is a directory")
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise OnePinConfigurationError(f"Cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise OnePinConfigurationError(f"Cannot read {path}: {exc}") from None
+    try:
+        doc = tomlkit.parse(text)
+    except ParseError as exc:
         raise OnePinConfigurationError(
             f"{path} is not valid TOML ({exc}). Fix it, or remove it and run `onepin login`."
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise OnePinConfigurationError(f"Cannot read {path}: {exc}") from None
+    return doc, stat.S_IMODE(st.st_mode)
 
 
-def load_profile(path: Path | None = None) -> dict[str, str]:
-    """The ``[default]`` section of the file, or ``{}`` when there is none."""
-    path = path or credentials_path()
-    section = _read_all(path).get(PROFILE, {})
+def _refuse_loose(path: Path, mode: int) -> None:
+    if mode & _LOOSE:
+        raise OnePinConfigurationError(
+            f"Refusing to use {path}: it is readable by group or others "
+            f"(mode {mode:04o}). Fix it with: chmod 600 {path}"
+        )
+
+
+def _section(doc: tomlkit.TOMLDocument, profile: str, path: Path) -> dict[str, str]:
+    section = doc.get(profile)
+    if section is None:
+        return {}
     if not isinstance(section, dict):
-        raise OnePinConfigurationError(f"{path}: [{PROFILE}] must be a table")
+        raise OnePinConfigurationError(f"{path}: [{profile}] must be a table")
     out: dict[str, str] = {}
     for name in ("api_key", "base_url"):
         value = section.get(name)
         if value is None:
             continue
         if not isinstance(value, str):
-            raise OnePinConfigurationError(f"{path}: [{PROFILE}] {name} must be a string")
-        out[name] = value
+            raise OnePinConfigurationError(f"{path}: [{profile}] {name} must be a string")
+        out[name] = str(value)
     return out
+
+
+def load_profile(path: Path | None = None, profile: str | None = None) -> dict[str, str]:
+    """The ``api_key`` and ``base_url`` of a profile (``[default]``), or ``{}`` when absent."""
+    path = path or credentials_path()
+    name = profile_name(profile, {})
+    read = _read(path)
+    if read is None:
+        return {}
+    doc, mode = read
+    _refuse_loose(path, mode)
+    return _section(doc, name, path)
 
 
 def resolve(
@@ -125,33 +197,51 @@ def resolve(
     *,
     env: Mapping[str, str] | None = None,
     path: Path | None = None,
+    profile: str | None = None,
 ) -> Credentials:
     """Apply the resolution order; raise ``OnePinConfigurationError`` when no key is found."""
     env = os.environ if env is None else env
-    path = path or credentials_path(env.get("HOME"))
-    profile: dict[str, str] | None = None
+    name = profile_name(profile, env)
+    path = path or credentials_path(env=env)
+    saved: dict[str, str] | None = None
 
     def first(explicit: str | None, env_name: str, field: str) -> tuple[str, Source] | None:
         """The first value found, explicit, then the environment, then the file."""
-        nonlocal profile
+        nonlocal saved
         if explicit:
             return explicit, "explicit"
         if env.get(env_name):
             return env[env_name], "env"
-        if profile is None:
-            profile = load_profile(path)  # read only when needed, at most once
-        if profile.get(field):
-            return profile[field], "file"
+        if saved is None:
+            saved = load_profile(path, name)  # read only when needed, at most once
+        if saved.get(field):
+            return saved[field], "file"
         return None
 
     key = first(api_key, API_KEY_ENV, "api_key")
     if key is None:
+        login = "onepin login" if name == PROFILE else f"onepin login --profile {name}"
         raise OnePinConfigurationError(
             f"No OnePin API key found: pass one explicitly, set {API_KEY_ENV}, "
-            f"or run `onepin login` to save one in {display_path(path)}"
+            f"or run `{login}` to save one in {display_path(path, env=env)}"
         )
     url = first(base_url, BASE_URL_ENV, "base_url") or (DEFAULT_BASE_URL, "default")
-    return Credentials(key[0].strip(), url[0], key[1], url[1], path)
+    return Credentials(key[0].strip(), url[0], key[1], url[1], path, name)
+
+
+def check_rewritable(path: Path) -> int | None:
+    """Check, before any network call, that ``path`` can be rewritten.
+
+    Raises ``OnePinConfigurationError`` for a file that cannot be read or is not
+    valid TOML (or a directory in its place); returns the permission bits of a
+    file that group or others can read (``save_profile(repair_mode=True)``
+    fixes them), else ``None``.
+    """
+    read = _read(path)
+    if read is None:
+        return None
+    mode = read[1]
+    return mode if mode & _LOOSE else None
 
 
 @contextlib.contextmanager
@@ -178,32 +268,6 @@ def _ensure_dir(directory: Path) -> None:
         raise OnePinConfigurationError(f"Cannot create {directory}: {exc.strerror}") from None
 
 
-def _toml(data: Mapping[str, object]) -> str:
-    lines: list[str] = []
-    for name, section in data.items():
-        if not isinstance(section, Mapping):
-            continue
-        if lines:
-            lines.append("")
-        lines.append(f"[{_toml_key(name)}]")
-        for key, value in section.items():
-            if isinstance(value, bool):
-                rendered = "true" if value else "false"
-            elif isinstance(value, int | float):
-                rendered = repr(value)
-            elif isinstance(value, str):
-                rendered = json.dumps(value, ensure_ascii=False)
-            else:
-                continue
-            lines.append(f"{_toml_key(key)} = {rendered}")
-    return "\n".join(lines) + "\n"
-
-
-def _toml_key(key: str) -> str:
-    bare = key.replace("-", "").replace("_", "").isalnum() and key.isascii()
-    return key if bare else json.dumps(key)
-
-
 def _write_atomic(path: Path, text: str) -> None:
     import tempfile
 
@@ -227,38 +291,73 @@ def _write_atomic(path: Path, text: str) -> None:
             os.close(dir_fd)
 
 
-def save_profile(api_key: str, base_url: str | None, path: Path | None = None) -> Path:
-    """Write ``[default]`` atomically (0600 file, 0700 directory), keeping other sections."""
-    path = path or credentials_path()
+@contextlib.contextmanager
+def _editing(path: Path, repair_mode: bool) -> Iterator[tomlkit.TOMLDocument]:
+    """The file's document to change in place; written back (or removed when empty) after."""
+    import tomlkit
+
     _ensure_dir(path.parent)
-    with _locked(path.parent):
-        data = _read_all(path)
-        section: dict[str, object] = {"api_key": api_key}
-        if base_url:
-            section["base_url"] = base_url
-        data[PROFILE] = section
+    target = path.resolve() if path.is_symlink() else path  # write through a link
+    with _locked(target.parent):
+        read = _read(target)
+        doc = tomlkit.document() if read is None else read[0]
+        if read is not None and not repair_mode:
+            _refuse_loose(path, read[1])
+        before = doc.as_string()
+        yield doc
+        text = doc.as_string()
+        if read is not None and text == before and not (read[1] & _LOOSE):
+            return
         try:
-            _write_atomic(path, _toml(data))
+            if text.strip():
+                _write_atomic(target, text)
+            else:
+                target.unlink(missing_ok=True)
         except OSError as exc:
             raise OnePinConfigurationError(f"Cannot write {path}: {exc.strerror}") from None
+
+
+def save_profile(
+    api_key: str,
+    base_url: str | None,
+    path: Path | None = None,
+    *,
+    profile: str | None = None,
+    repair_mode: bool = False,
+) -> Path:
+    """Set a profile's ``api_key`` and ``base_url`` (none: removed), changing nothing else.
+
+    Atomic and locked, 0600 file in a 0700 directory. A file that group or
+    others can read is refused, unless ``repair_mode`` (it is rewritten 0600).
+    """
+    import tomlkit
+
+    path = path or credentials_path()
+    name = profile_name(profile, {})
+    with _editing(path, repair_mode) as doc:
+        section = doc.get(name)
+        if not isinstance(section, dict):
+            section = tomlkit.table()
+            doc[name] = section
+        section["api_key"] = api_key
+        if base_url:
+            section["base_url"] = base_url
+        elif "base_url" in section:
+            del section["base_url"]
     return path
 
 
-def remove_profile(path: Path | None = None) -> bool:
-    """Remove ``[default]`` (other sections stay); return whether there was one."""
+def remove_profile(path: Path | None = None, *, profile: str | None = None) -> bool:
+    """Remove a profile's section (all else stays); return whether there was one.
+
+    The file is removed when nothing else is left in it.
+    """
     path = path or credentials_path()
+    name = profile_name(profile, {})
     if not path.exists():
         return False
-    with _locked(path.parent):
-        data = _read_all(path)
-        if PROFILE not in data:
-            return False
-        del data[PROFILE]
-        try:
-            if any(isinstance(v, Mapping) for v in data.values()):
-                _write_atomic(path, _toml(data))
-            else:
-                path.unlink()
-        except OSError as exc:
-            raise OnePinConfigurationError(f"Cannot write {path}: {exc.strerror}") from None
-    return True
+    with _editing(path, repair_mode=False) as doc:
+        found = name in doc
+        if found:
+            del doc[name]
+    return found

@@ -12,6 +12,7 @@ import pytest
 from onepin import OnePinConfigurationError
 from onepin.credentials import (
     Credentials,
+    check_rewritable,
     credentials_path,
     display_path,
     load_profile,
@@ -179,3 +180,132 @@ def test_failed_write_leaves_the_old_file(path: Path, monkeypatch: pytest.Monkey
     monkeypatch.undo()
     assert load_profile(path)["api_key"] == KEY_FILE
     assert [p.name for p in path.parent.iterdir() if p.name.endswith(".tmp")] == []
+
+
+# -- edit, never clobber ---------------------------------------------------------------
+
+HAND_WRITTEN = """\
+# my OnePin credentials, kept by hand
+tags = ["laptop", "dev"]   # a key the CLI does not know
+rotated = 2024-04-15T09:30:00Z
+
+[profiles.prod]
+api_key = "op_live_PPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPP"  # prod, do not touch
+
+# the one the CLI uses
+[default]
+api_key = "op_live_OOOOOOOOOOOOOOOOOOOOOOOOOOOOOOOO"  # rotated monthly
+base_url = "http://old.example"
+note = "keep me"
+
+[staging]
+api_key = "op_live_SSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSS"
+"""
+
+
+def _hand_written(path: Path, text: str = HAND_WRITTEN) -> None:
+    path.parent.mkdir(mode=0o700, exist_ok=True)
+    path.write_text(text)
+    os.chmod(path, 0o600)
+
+
+def test_save_changes_only_the_profile_values(path: Path) -> None:
+    _hand_written(path)
+    save_profile(KEY_FILE, "http://new.example", path)
+    expected = HAND_WRITTEN.replace("op_live_" + "O" * 32, KEY_FILE).replace(
+        "http://old.example", "http://new.example"
+    )
+    assert path.read_text() == expected
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_remove_leaves_everything_else_byte_for_byte(path: Path) -> None:
+    _hand_written(path)
+    assert remove_profile(path)
+    start = HAND_WRITTEN.index("[default]")
+    end = HAND_WRITTEN.index("[staging]")
+    assert path.read_text() == HAND_WRITTEN[:start] + HAND_WRITTEN[end:]
+
+
+def test_named_profiles(path: Path) -> None:
+    _hand_written(path)
+    save_profile(KEY_ENV, "http://qa.example", path, profile="qa")
+    assert load_profile(path, "qa") == {"api_key": KEY_ENV, "base_url": "http://qa.example"}
+    assert path.read_text().startswith(HAND_WRITTEN)  # appended, nothing else touched
+    creds = resolve(env={}, path=path, profile="staging")
+    assert (creds.api_key, creds.profile) == ("op_live_" + "S" * 32, "staging")
+    from_env = resolve(env={"ONEPIN_PROFILE": "qa"}, path=path)
+    assert (from_env.api_key, from_env.base_url, from_env.profile) == (
+        KEY_ENV, "http://qa.example", "qa",
+    )  # fmt: skip
+    assert resolve(env={}, path=path).profile == "default"
+    assert remove_profile(path, profile="qa")
+    assert path.read_text().rstrip("\n") == HAND_WRITTEN.rstrip("\n")  # a blank line may stay
+
+
+def test_a_missing_profile_names_the_login_command(path: Path) -> None:
+    _hand_written(path)
+    with pytest.raises(OnePinConfigurationError, match="onepin login --profile ci"):
+        resolve(env={}, path=path, profile="ci")
+
+
+@pytest.mark.parametrize("name", ["", "a b", "x.y", "[default]", "ü"])
+def test_bad_profile_names(path: Path, name: str) -> None:
+    with pytest.raises(OnePinConfigurationError, match="profile name"):
+        save_profile(KEY_FILE, None, path, profile=name)
+
+
+def test_a_symlinked_file_is_written_through(path: Path, tmp_path: Path) -> None:
+    vault = tmp_path / "vault"
+    vault.mkdir(mode=0o700)
+    target = vault / "onepin.toml"
+    _hand_written(target)
+    path.parent.mkdir(mode=0o700)
+    path.symlink_to(target)
+    save_profile(KEY_FILE, "http://old.example", path)
+    assert path.is_symlink()
+    assert path.resolve() == target
+    assert target.read_text() == HAND_WRITTEN.replace("op_live_" + "O" * 32, KEY_FILE)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert remove_profile(path)
+    assert path.is_symlink()
+    assert "[default]" not in target.read_text()
+
+
+def test_empty_home_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(OnePinConfigurationError, match="HOME is empty"):
+        credentials_path(env={"HOME": ""})
+    with pytest.raises(OnePinConfigurationError, match="HOME is empty"):
+        resolve(KEY_FLAG, env={"HOME": ""})
+
+
+def test_display_path_is_the_real_path_outside_home(tmp_path: Path) -> None:
+    inside = tmp_path / ".onepin" / "credentials"
+    assert display_path(inside, env={"HOME": str(tmp_path)}) == "~/.onepin/credentials"
+    assert display_path(inside, env={"HOME": "/"}) == str(inside)
+    assert display_path(inside, env={"HOME": str(tmp_path / "elsewhere")}) == str(inside)
+
+
+def test_check_rewritable(path: Path) -> None:
+    assert check_rewritable(path) is None  # no file yet: fine
+    save_profile(KEY_FILE, None, path)
+    assert check_rewritable(path) is None
+    os.chmod(path, 0o644)
+    assert check_rewritable(path) == 0o644  # loose: login may repair it
+    save_profile(KEY_ENV, None, path, repair_mode=True)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    path.write_text("[default\n")
+    with pytest.raises(OnePinConfigurationError, match="not valid TOML"):
+        check_rewritable(path)
+    path.unlink()
+    path.mkdir()
+    with pytest.raises(OnePinConfigurationError, match="is a directory"):
+        check_rewritable(path)
+
+
+def test_a_loose_file_is_not_rewritten_without_repair(path: Path) -> None:
+    save_profile(KEY_FILE, None, path)
+    os.chmod(path, 0o640)
+    with pytest.raises(OnePinConfigurationError, match="chmod 600"):
+        save_profile(KEY_ENV, None, path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
