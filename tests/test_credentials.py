@@ -20,6 +20,7 @@ from onepin.credentials import (
     resolve,
     save_profile,
 )
+from onepin.testing import RunningEmulator
 
 KEY_FILE = "op_live_" + "F" * 32
 KEY_ENV = "op_live_" + "E" * 32
@@ -309,3 +310,20 @@ def test_a_loose_file_is_not_rewritten_without_repair(path: Path) -> None:
     with pytest.raises(OnePinConfigurationError, match="chmod 600"):
         save_profile(KEY_ENV, None, path)
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
+def test_from_env_takes_a_profile(path: Path, server: RunningEmulator) -> None:
+    import onepin
+    import onepin_sync
+
+    key = server.emulator.create_key(name="qa-key")
+    save_profile(KEY_FILE, "http://unused.example", path)
+    save_profile(key.api_key, server.base_url, path, profile="qa")
+    with onepin_sync.OnePinClient.from_env(env={}, credentials_path=path, profile="qa") as client:
+        assert client.base_url == server.base_url
+        assert client.auth.whoami().key_name == "qa-key"
+    env = {"ONEPIN_PROFILE": "qa"}
+    with onepin_sync.OnePinClient.from_env(env=env, credentials_path=path) as from_var:
+        assert from_var.auth.whoami().key_name == "qa-key"
+    assert onepin.OnePinClient.from_env.__doc__ is not None
+    assert "profile" in onepin.OnePinClient.from_env.__doc__

@@ -129,19 +129,21 @@ class OnePinClient:
         credentials_path: Path | None = None,
         token: str | None = None,
         base_url: str | None = None,
+        profile: str | None = None,
         http_client: httpx.AsyncClient | None = None,
         **options: Unpack[OptionChanges],
     ) -> OnePinClient:
         """A client from ``ONEPIN_API_KEY`` / ``ONEPIN_BASE_URL``, else the credentials file.
 
-        ``token`` and ``base_url``, when given, win over both. The other options
+        The file's profile is ``profile``, else ``ONEPIN_PROFILE``, else ``[default]``.
+        ``token`` and ``base_url``, when given, win over all. The other options
         are the constructor's (left out: the constructor's default). Raises
         ``OnePinConfigurationError`` when no key is found, the file is unsafe or
         an option is bad.
         """
         from onepin.credentials import resolve
 
-        creds = resolve(token, base_url, env=env, path=credentials_path)
+        creds = resolve(token, base_url, env=env, path=credentials_path, profile=profile)
         checked = ClientOptions(base_url=creds.base_url).replace(**options)
         return cls(creds.api_key, http_client=http_client, **msgspec.structs.asdict(checked))
 
