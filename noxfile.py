@@ -65,4 +65,4 @@ def generate_check(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Side-by-side benchmarks: prints a table, writes benchmarks/results/latest.json."""
     _install_dev(session)
-    session.run("python", "benchmarks/run.py", *session.posargs)
+    session.run("python", "-m", "benchmarks", *session.posargs)

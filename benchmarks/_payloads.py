@@ -1,0 +1,175 @@
+"""What the rows send and decode: canned pages, and the competitors' models of them.
+
+The competitors model the same envelope field for field, built from the SDK's
+own structs so they cannot drift from what is measured: a bare msgspec struct
+with the SDK's struct options (``frozen``, ``gc=False``...: like with like),
+and a pydantic v2 model as generated SDKs write them.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import msgspec
+import pydantic
+
+KEY_ID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+LIST_PATH = "/api/v1/api-keys"
+
+# Every StructConfig option that ``msgspec.defstruct`` also takes.
+_OPTIONS = (
+    "array_like",
+    "cache_hash",
+    "dict",
+    "eq",
+    "forbid_unknown_fields",
+    "frozen",
+    "gc",
+    "omit_defaults",
+    "order",
+    "repr_omit_defaults",
+    "tag",
+    "tag_field",
+    "weakref",
+)
+
+
+def key_json(n: int) -> dict[str, Any]:
+    """The JSON of key number ``n``, every field filled as a real server fills it."""
+    return {
+        "id": f"3fa85f64-5717-4562-b3fc-{n:012d}",
+        "workspace_id": "7b9e1d2a-4f3c-4d2a-9f1e-8a2b3c4d5e6f",
+        "created_by": "usr_01HZX3Q4ZB8N0E4S5J6K7M8P9Q",
+        "name": f"key-{n:06d}",
+        "key_type": "live",
+        "key_prefix": "op_live_",
+        "key_suffix": "9f8e7d6c",
+        "scopes": ["workflows:read", "voices:read", "workspace:read"],
+        "active": True,
+        "last_used_at": "2024-04-20T14:22:00Z",
+        "rate_limit_per_min": 1000,
+        "revoked_at": None,
+        "created_at": "2023-11-01T08:00:00Z",
+        "updated_at": "2024-04-15T10:00:00Z",
+        "preview": "op_live_9f8e7d6c",
+    }
+
+
+def page_bytes(offset: int, limit: int, total: int, items: bytes | None = None) -> bytes:
+    """A list envelope; ``items`` (pre-encoded) are reused when given."""
+    if items is None:
+        count = max(0, min(limit, total - offset))
+        items = msgspec.json.encode([key_json(offset + i) for i in range(count)])
+    end = offset + limit
+    link = f'"https://api.onepin.ai{LIST_PATH}?offset={end}&limit={limit}"'
+    nxt = link if end < total else "null"
+    return (
+        b'{"data":' + items + b',"meta":{"request_id":"a1b2c3d4-e5f6-7890-abcd-ef1234567890",'
+        b'"timestamp":"2024-04-21T12:00:00Z"},"pagination":{"limit":'
+        + str(limit).encode()
+        + b',"total":'
+        + str(total).encode()
+        + b',"next":'
+        + nxt.encode()
+        + b',"prev":null}}'
+    )
+
+
+def key_bytes() -> bytes:
+    """A single-key envelope, as ``GET /api-keys/{id}`` answers."""
+    return msgspec.json.encode({"data": key_json(1), "meta": {"request_id": "r"}})
+
+
+def _like(struct: type[msgspec.Struct], name: str, **types: Any) -> type[msgspec.Struct]:
+    """A plain struct with ``struct``'s fields and options; ``types`` replace field types.
+
+    A replaced field with a default gets a fresh instance of its new type.
+    """
+    config = struct.__struct_config__
+    fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
+    for f in msgspec.structs.fields(struct):
+        if f.required:
+            fields.append((f.name, types.get(f.name, f.type)))
+        elif f.name in types:
+            fields.append((f.name, types[f.name], msgspec.field(default_factory=types[f.name])))
+        elif f.default is not msgspec.NODEFAULT:
+            fields.append((f.name, f.type, f.default))
+        else:
+            fields.append((f.name, f.type, msgspec.field(default_factory=f.default_factory)))
+    options = {option: getattr(config, option) for option in _OPTIONS}
+    return msgspec.defstruct(name, fields, kw_only=True, **options)
+
+
+def _pydantic(struct: type[msgspec.Struct], name: str, **types: Any) -> type[pydantic.BaseModel]:
+    """A frozen pydantic v2 model with ``struct``'s fields; ``types`` replace field types."""
+    fields: dict[str, Any] = {}
+    for f in msgspec.structs.fields(struct):
+        if f.required:
+            fields[f.name] = (types.get(f.name, f.type), ...)
+        elif f.name in types:
+            fields[f.name] = (types[f.name], pydantic.Field(default_factory=types[f.name]))
+        elif f.default is not msgspec.NODEFAULT:
+            fields[f.name] = (f.type, f.default)
+        else:
+            fields[f.name] = (f.type, pydantic.Field(default_factory=f.default_factory))
+    config = pydantic.ConfigDict(frozen=True, extra="ignore")
+    return pydantic.create_model(name, __config__=config, **fields)
+
+
+@cache
+def bare_list_envelope() -> type[msgspec.Struct]:
+    """The SDK's list envelope of keys as plain msgspec structs with the same options."""
+    from onepin import ApiKey
+    from onepin._wire import ListEnvelope, Meta, Pagination
+
+    return _like(
+        ListEnvelope,
+        "BareListEnvelope",
+        data=list[_like(ApiKey, "BareKey")],  # type: ignore[misc]
+        meta=_like(Meta, "BareMeta"),
+        pagination=_like(Pagination, "BarePagination"),
+    )
+
+
+@cache
+def bare_key_envelope() -> type[msgspec.Struct]:
+    """The SDK's single-key envelope as plain msgspec structs with the same options."""
+    from onepin import ApiKey
+    from onepin._wire import Envelope, Meta
+
+    return _like(
+        Envelope,
+        "BareEnvelope",
+        data=_like(ApiKey, "BareKey"),
+        meta=_like(Meta, "BareMeta"),
+    )
+
+
+@cache
+def pydantic_list_envelope() -> type[pydantic.BaseModel]:
+    """The SDK's list envelope of keys as pydantic v2 models."""
+    from onepin import ApiKey
+    from onepin._wire import ListEnvelope, Meta, Pagination
+
+    return _pydantic(
+        ListEnvelope,
+        "PListEnvelope",
+        data=list[_pydantic(ApiKey, "PKey")],  # type: ignore[misc]
+        meta=_pydantic(Meta, "PMeta"),
+        pagination=_pydantic(Pagination, "PPagination"),
+    )
+
+
+@cache
+def pydantic_key_envelope() -> type[pydantic.BaseModel]:
+    """The SDK's single-key envelope as pydantic v2 models."""
+    from onepin import ApiKey
+    from onepin._wire import Envelope, Meta
+
+    return _pydantic(
+        Envelope,
+        "PEnvelope",
+        data=_pydantic(ApiKey, "PKey"),
+        meta=_pydantic(Meta, "PMeta"),
+    )
