@@ -22,31 +22,39 @@ In a child process of its own (``EmulatorProcess``), driven through its control 
         client = OnePinClient(token=proc.bootstrap.api_key, base_url=proc.base_url)
         proc.admin("GET", "requests")
 
-Faults (``emu.inject(Fault.status_code(503, times=2))``), a request log
-(``emu.requests``) and a per-key rate limit follow the contract. From a shell:
-``python -m onepin.testing --port 8000 --seed-keys 1000``.
+Faults (``emu.inject(Fault.status_code(503, times=2))``; every kind is in
+``FAULT_KINDS``, every endpoint in ``Endpoint``), a request log (``emu.requests``,
+counted per endpoint by ``RequestTally.of(...)``) and a per-key rate limit follow
+the contract. ``emu.seed_keys(1000, seed=7)`` adds realistic keys. From a shell:
+``python -m onepin.testing --port 8000 --seed-keys 1000 --seed 7``.
 
 Needs the ``emulator`` extra (Starlette and uvicorn).
 """
 
 from onepin.testing._emulator import Emulator, RunningEmulator
-from onepin.testing._faults import Fault, FaultKind
+from onepin.testing._endpoints import Endpoint
+from onepin.testing._extra import ExtraMissing
+from onepin.testing._faults import FAULT_KINDS, Fault, FaultKind
 from onepin.testing._records import ALL_SCOPES, Account, CreatedKeyRow, KeyRow, new_secret
-from onepin.testing._requestlog import LoggedRequest
+from onepin.testing._requestlog import LoggedRequest, RequestTally
 from onepin.testing._serve import EmulatorProcess
 from onepin.testing._transport import EmulatorTransport
 
 __all__ = [
     "ALL_SCOPES",
+    "FAULT_KINDS",
     "Account",
     "CreatedKeyRow",
     "Emulator",
     "EmulatorProcess",
     "EmulatorTransport",
+    "Endpoint",
+    "ExtraMissing",
     "Fault",
     "FaultKind",
     "KeyRow",
     "LoggedRequest",
+    "RequestTally",
     "RunningEmulator",
     "new_secret",
 ]

@@ -16,6 +16,14 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port (0: any free port)")
     parser.add_argument("--seed-keys", type=int, default=0, metavar="N", help="keys to pre-create")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        metavar="NUMBER",
+        help="make the seeded keys realistic (ages over a year, some unused, some with every "
+        "scope, some rate-limited, some revoked), the same for the same NUMBER",
+    )
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to each request")
     parser.add_argument(
         "--rate-limit-window", type=float, default=60.0, help="rate-limit window in seconds"
@@ -40,22 +48,26 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.seed_keys < 0 or args.latency < 0 or args.rate_limit_window <= 0:
         parser.error("--seed-keys and --latency must be >= 0, --rate-limit-window > 0")
+    if args.seed is not None and not args.seed_keys:
+        parser.error("--seed needs --seed-keys N")
 
     import msgspec
 
     from onepin.testing._emulator import Emulator, RunningEmulator
+    from onepin.testing._extra import ExtraMissing
     from onepin.testing._serve import Ready
 
-    emulator = Emulator(
-        seed_keys=args.seed_keys,
-        latency=args.latency,
-        rate_limit_window=args.rate_limit_window,
-        admin_token=args.admin_token,
-    )
-    server = RunningEmulator(emulator, args.host, args.port)
     try:
+        emulator = Emulator(
+            seed_keys=args.seed_keys,
+            seed=args.seed,
+            latency=args.latency,
+            rate_limit_window=args.rate_limit_window,
+            admin_token=args.admin_token,
+        )
+        server = RunningEmulator(emulator, args.host, args.port)
         server.start()
-    except RuntimeError as exc:
+    except (ExtraMissing, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     boot = emulator.bootstrap
@@ -67,7 +79,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  ONEPIN_BASE_URL={server.base_url}")
         print(f"  ONEPIN_API_KEY={boot.api_key}")
         print(f"  session token (auth_kind clerk): {boot.session_token}")
-        print(f"  workspace: {boot.workspace_id}   seeded keys: {args.seed_keys}")
+        seeded = f"{args.seed_keys}" + (
+            "" if args.seed is None else f" (realistic, seed {args.seed})"
+        )
+        print(f"  workspace: {boot.workspace_id}   seeded keys: {seeded}")
         print(f"  admin token (/_emulator/): {emulator.admin_token}")
         print("Press Ctrl-C to stop.", flush=True)
     signal.signal(signal.SIGTERM, _stop_on_sigterm)

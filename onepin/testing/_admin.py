@@ -116,7 +116,8 @@ class AdminRoutes:
 
     def _seed(self, body: dict[str, Any]) -> Any:
         count = int(body["count"])
-        self.state.seed_keys(count, workspace_id=body.get("workspace_id"))
+        seed = None if body.get("seed") is None else int(body["seed"])
+        self.state.seed_keys(count, seed=seed, workspace_id=body.get("workspace_id"))
         return {"seeded": count}
 
     def _set_latency(self, body: dict[str, Any]) -> Any:

@@ -18,7 +18,7 @@ from starlette.responses import Response
 from onepin.testing._admin import ADMIN, AdminRoutes
 from onepin.testing._faults import Fault
 from onepin.testing._problems import ConnectionDropped, Problem
-from onepin.testing._requestlog import LoggedRequest
+from onepin.testing._requestlog import LoggedRequest, effects_of
 from onepin.testing._responses import json_response, problem_response
 from onepin.testing._routes import ApiRoutes
 from onepin.testing._state import EmulatorState
@@ -62,6 +62,7 @@ class EmulatorASGI:
         if scope["path"].startswith(ADMIN):
             await self._router(scope, receive, send)
             return
+        effects_of(scope)  # where the routes note the keys this request creates or revokes
         fault = self.state.faults.take(scope["method"], scope["path"])
         delay = self.state.latency + (fault.delay if fault is not None else 0.0)
         if delay > 0:
@@ -83,12 +84,15 @@ class EmulatorASGI:
         self.state.log.append(
             LoggedRequest.from_scope(scope, status, fault.kind if fault else None)
         )
+        if fault is not None and fault.kind == "slow_drip":
+            await _drip(captured, fault.interval, receive, send)
+            return
         for message in captured:
             await send(message)
 
     def _answer(self, fault: Fault | None) -> App:
         """The app that answers a request under ``fault``."""
-        if fault is None or fault.kind in ("latency", "truncate"):
+        if fault is None or fault.kind in ("latency", "truncate", "slow_drip"):
             return self._router
         if fault.kind == "status":
             return _fault_response(fault)
@@ -132,6 +136,30 @@ def _fault_response(fault: Fault) -> Response:
 
 async def _discard(message: Message) -> None:
     return None
+
+
+async def _drip(messages: list[Message], interval: float, receive: Receive, send: Send) -> None:
+    """Send the captured response at once, but its body one byte every ``interval`` s.
+
+    Stops when the client goes away (``receive`` says ``http.disconnect``).
+    """
+    body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
+    await send(next(m for m in messages if m["type"] == "http.response.start"))
+    async with anyio.create_task_group() as tg:
+
+        async def until_disconnect() -> None:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            tg.cancel_scope.cancel()
+
+        tg.start_soon(until_disconnect)
+        for i in range(len(body)):
+            await anyio.sleep(interval)
+            chunk = {"type": "http.response.body", "body": body[i : i + 1]}
+            await send({**chunk, "more_body": i + 1 < len(body)})
+        if not body:
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        tg.cancel_scope.cancel()
 
 
 def _truncated(messages: list[Message]) -> list[Message]:

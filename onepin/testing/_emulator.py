@@ -6,6 +6,7 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from onepin.testing._extra import ExtraMissing
 from onepin.testing._serve import ThreadServer
 from onepin.testing._state import EmulatorState
 from onepin.testing._store import Store
@@ -21,6 +22,8 @@ class Emulator(EmulatorState):
 
     Args:
         seed_keys: keys to create in the bootstrap workspace at start.
+        seed: with ``seed_keys``, make them realistic and reproducible from this
+            number (see :meth:`seed_keys`); None: plain keys.
         latency: seconds added to every API request (a simulated round trip).
         rate_limit_window: length of a key's rate-limit window in seconds; a key
             with ``rate_limit_per_min=L`` gets ``ceil(L * window / 60)`` requests
@@ -34,6 +37,7 @@ class Emulator(EmulatorState):
         self,
         *,
         seed_keys: int = 0,
+        seed: int | None = None,
         latency: float = 0.0,
         rate_limit_window: float = 60.0,
         admin_token: str | None = None,
@@ -41,11 +45,8 @@ class Emulator(EmulatorState):
     ) -> None:
         try:
             from onepin.testing._asgi import EmulatorASGI
-        except ModuleNotFoundError as exc:  # pragma: no cover - depends on the install
-            raise ModuleNotFoundError(
-                f"onepin.testing needs the emulator extra ({exc.name} is missing): "
-                "pip install 'onepin[emulator]'"
-            ) from exc
+        except ModuleNotFoundError as exc:
+            raise ExtraMissing.from_error(exc) from None
 
         super().__init__(
             store=Store(rate_limit_window=rate_limit_window),
@@ -54,7 +55,7 @@ class Emulator(EmulatorState):
             count_total=count_total,
         )
         if seed_keys:
-            self.seed_keys(seed_keys)
+            self.seed_keys(seed_keys, seed=seed)
         self.app = EmulatorASGI(self)
 
     @property

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import fnmatch
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
+from onepin.testing._endpoints import path_matches
+
 __all__ = ["FAULT_KINDS", "Fault", "FaultKind", "FaultPlan"]
 
-FaultKind = Literal["status", "latency", "drop", "commit_then_fail", "truncate", "html_502"]
+FaultKind = Literal[
+    "status", "latency", "drop", "commit_then_fail", "truncate", "html_502", "slow_drip"
+]
 FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
 """Every kind of fault, in the order ``FaultKind`` lists them."""
 
@@ -18,10 +21,12 @@ FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
 class Fault:
     """One injected fault, applied to the next ``times`` requests that match.
 
-    ``method`` (None: any) and ``path`` (a glob such as ``/api/v1/api-keys/*``)
-    select requests. ``times=None`` keeps the fault forever; ``after`` lets that
-    many matching requests through first. ``delay`` seconds are waited before
-    anything else happens. Use the class-method constructors.
+    ``method`` (None: any) and ``path`` select requests: a glob such as
+    ``/api/v1/api-keys/*`` (``*`` spans ``/``), or a template such as
+    ``/api/v1/api-keys/{key_id}`` (one segment), so ``Endpoint.path`` aims at one
+    endpoint. ``times=None`` keeps the fault forever; ``after`` lets that many
+    matching requests through first. ``delay`` seconds are waited before anything
+    else happens. Use the class-method constructors, or :meth:`of_kind`.
     """
 
     kind: FaultKind
@@ -34,6 +39,7 @@ class Fault:
     retry_after: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     after: int = 0
+    interval: float = 0.0
     hits: int = field(default=0, compare=False)
 
     @classmethod
@@ -93,11 +99,43 @@ class Fault:
         """Answer 502 with a proxy's HTML page, as a load balancer would."""
         return cls("html_502", method, path, times, status=502)
 
+    @classmethod
+    def slow_drip(
+        cls, seconds: float, *, method: str | None = None, path: str = "*", times: int | None = 1
+    ) -> Fault:
+        """Answer normally, but send the body one byte every ``seconds``.
+
+        The headers (with the full ``Content-Length``) leave at once, so a client's
+        per-read timeout never fires: only an overall deadline ends the wait.
+        """
+        return cls("slow_drip", method, path, times, interval=seconds)
+
+    @classmethod
+    def of_kind(
+        cls, kind: FaultKind, *, method: str | None = None, path: str = "*", times: int | None = 1
+    ) -> Fault:
+        """A representative fault of ``kind``, to run every kind in ``FAULT_KINDS`` alike.
+
+        ``status`` answers 503 with ``Retry-After: 0``; ``latency`` waits 0.05 s;
+        ``slow_drip`` sends a byte every 0.05 s; the others take no parameter.
+        """
+        if kind == "status":
+            return cls.status_code(503, method=method, path=path, times=times, retry_after=0)
+        if kind == "latency":
+            return cls.latency(0.05, method=method, path=path, times=times)
+        if kind == "slow_drip":
+            return cls.slow_drip(0.05, method=method, path=path, times=times)
+        if kind == "html_502":
+            return cls.html_502(method=method, path=path, times=times)
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault kind {kind!r}; known: {', '.join(FAULT_KINDS)}")
+        return cls(kind, method, path, times)
+
     def matches(self, method: str, path: str) -> bool:
         """Whether this fault applies to ``method path``."""
         if self.method is not None and self.method.upper() != method.upper():
             return False
-        return fnmatch.fnmatchcase(path, self.path)
+        return path_matches(self.path, path)
 
     def to_json(self) -> dict[str, Any]:
         """The fault as the admin API's JSON."""
@@ -112,6 +150,7 @@ class Fault:
             "retry_after": self.retry_after,
             "headers": self.headers,
             "after": self.after,
+            "interval": self.interval,
             "hits": self.hits,
         }
 
@@ -126,7 +165,7 @@ class FaultPlan:
     def add(self, fault: Fault) -> None:
         """Queue ``fault``."""
         if fault.kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault kind {fault.kind!r}")
+            raise ValueError(f"unknown fault kind {fault.kind!r}; known: {', '.join(FAULT_KINDS)}")
         with self._lock:
             self._faults.append(fault)
 

@@ -44,7 +44,7 @@ def new_secret() -> str:
     return KEY_PREFIX + "".join(chars)
 
 
-class KeyRow(msgspec.Struct, kw_only=True):
+class KeyRow(msgspec.Struct, kw_only=True, gc=False):
     """One API-key row, exactly the public ``ApiKey`` shape (no secret material)."""
 
     id: str

@@ -1,17 +1,28 @@
-"""The request log: every API request the emulator saw, secrets redacted."""
+"""The request log: every API request the emulator saw, secrets redacted, and its effects.
+
+The ASGI layer puts an :class:`Effects` in each request's scope; the routes note
+there the keys a request created or revoked, so a test can count side effects
+per endpoint (a retried create that made two keys shows as two).
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import threading
 import time
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from onepin._constants import KEY_PREFIX
+import msgspec
 
-__all__ = ["LoggedRequest", "RequestLog"]
+from onepin._constants import KEY_PREFIX
+from onepin.testing._endpoints import Endpoint
+
+__all__ = ["Effects", "LoggedRequest", "RequestLog", "RequestTally", "effects_of"]
+
+_EFFECTS = "onepin.effects"
 
 _LOGGED_HEADERS = (
     "authorization",
@@ -29,9 +40,30 @@ def _redact_authorization(value: str) -> str:
     return f"{scheme} [redacted {kind}]"
 
 
+@dataclass
+class Effects:
+    """The ids of the keys one request created and revoked."""
+
+    created: list[str] = field(default_factory=list)
+    revoked: list[str] = field(default_factory=list)
+
+
+def effects_of(scope: MutableMapping[str, Any]) -> Effects:
+    """The :class:`Effects` of the request in ``scope`` (attached on first use)."""
+    effects = scope.get(_EFFECTS)
+    if not isinstance(effects, Effects):
+        effects = scope[_EFFECTS] = Effects()
+    return effects
+
+
 @dataclass(frozen=True)
 class LoggedRequest:
-    """One request as the emulator saw it, secrets redacted."""
+    """One request as the emulator saw it, secrets redacted.
+
+    ``status`` is None when the connection was dropped; ``endpoint`` is the
+    :class:`Endpoint` it reached (None for an unknown path); ``created`` and
+    ``revoked`` are the ids of the keys it created and revoked, answered or not.
+    """
 
     method: str
     path: str
@@ -39,11 +71,14 @@ class LoggedRequest:
     status: int | None
     headers: dict[str, str]
     fault: str | None
+    endpoint: str | None = None
+    created: tuple[str, ...] = ()
+    revoked: tuple[str, ...] = ()
     at: float = field(default_factory=time.monotonic)
 
     @classmethod
     def from_scope(
-        cls, scope: Mapping[str, Any], status: int | None, fault: str | None
+        cls, scope: MutableMapping[str, Any], status: int | None, fault: str | None
     ) -> LoggedRequest:
         """The entry for an ASGI HTTP ``scope`` answered with ``status`` (None: dropped)."""
         headers: dict[str, str] = {}
@@ -57,7 +92,24 @@ class LoggedRequest:
             for pair in scope["query_string"].decode("latin-1").split("&")
             if pair
         )
-        return cls(scope["method"], scope["path"], query, status, headers, fault)
+        method, path = scope["method"], scope["path"]
+        effects = effects_of(scope)
+        return cls(
+            method,
+            path,
+            query,
+            status,
+            headers,
+            fault,
+            Endpoint.of(method, path),
+            tuple(effects.created),
+            tuple(effects.revoked),
+        )
+
+    @classmethod
+    def from_json(cls, entry: Mapping[str, Any]) -> LoggedRequest:
+        """An entry back from the admin API's JSON."""
+        return msgspec.convert(entry, cls)
 
     def to_json(self) -> dict[str, Any]:
         """The entry as the admin API's JSON."""
@@ -85,3 +137,33 @@ class RequestLog:
         """Forget every entry."""
         with self._lock:
             self._entries.clear()
+
+
+@dataclass(frozen=True)
+class RequestTally:
+    """Counts over a request log, by endpoint: index them with :class:`Endpoint` members.
+
+    ``attempts`` counts requests (dropped ones included), ``created`` and
+    ``revoked`` the keys they created and revoked, ``faults`` the requests each
+    fault kind hit. Requests to unknown paths count under ``"METHOD /path"``.
+    """
+
+    attempts: Counter[str]
+    created: Counter[str]
+    revoked: Counter[str]
+    faults: Counter[str]
+
+    @classmethod
+    def of(cls, entries: Iterable[LoggedRequest]) -> RequestTally:
+        """The tally of ``entries`` (``emulator.requests`` or ``server.requests()``)."""
+        tally = cls(Counter(), Counter(), Counter(), Counter())
+        for entry in entries:
+            where = entry.endpoint or f"{entry.method} {entry.path}"
+            tally.attempts[where] += 1
+            if entry.created:
+                tally.created[where] += len(entry.created)
+            if entry.revoked:
+                tally.revoked[where] += len(entry.revoked)
+            if entry.fault is not None:
+                tally.faults[entry.fault] += 1
+        return tally

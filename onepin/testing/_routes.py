@@ -10,17 +10,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from onepin.testing._endpoints import Endpoint
 from onepin.testing._idempotency import fingerprint
 from onepin.testing._problems import Problem, ValidationProblem
 from onepin.testing._records import Principal
+from onepin.testing._requestlog import effects_of
 from onepin.testing._responses import json_response, meta, problem_response
 from onepin.testing._state import EmulatorState
 from onepin.testing._validation import Checker, key_id, read_body
 
-__all__ = ["API", "ApiRoutes"]
-
-API = "/api/v1"
-"""Where the API's paths start."""
+__all__ = ["ApiRoutes"]
 
 Handler = Callable[[Principal], Awaitable[tuple[int, dict[str, Any]]]]
 
@@ -44,16 +43,16 @@ class ApiRoutes:
 
     def routes(self) -> list[Route]:
         """Every API route, for a Starlette router."""
-        keys, key = f"{API}/api-keys", f"{API}/api-keys/{{key_id}}"
-        return [
-            Route(f"{API}/auth/whoami", self.whoami, methods=["GET"]),
-            Route(keys, self.list_keys, methods=["GET"]),
-            Route(keys, self.create_key, methods=["POST"]),
-            Route(key, self.get_key, methods=["GET"]),
-            Route(key, self.update_key, methods=["PATCH"]),
-            Route(key, self.delete_key, methods=["DELETE"]),
-            Route(f"{key}/rotate", self.rotate_key, methods=["PATCH"]),
-        ]
+        handlers = {
+            Endpoint.WHOAMI: self.whoami,
+            Endpoint.LIST_KEYS: self.list_keys,
+            Endpoint.CREATE_KEY: self.create_key,
+            Endpoint.GET_KEY: self.get_key,
+            Endpoint.UPDATE_KEY: self.update_key,
+            Endpoint.DELETE_KEY: self.delete_key,
+            Endpoint.ROTATE_KEY: self.rotate_key,
+        }
+        return [Route(e.path, handler, methods=[e.method]) for e, handler in handlers.items()]
 
     async def _call(
         self, request: Request, handler: Handler, *, idempotent_body: bytes | None = None
@@ -144,6 +143,7 @@ class ApiRoutes:
                 rate_limit_per_min=body.get("rate_limit_per_min"),
                 key_type=key_type,
             )
+            effects_of(request.scope).created.append(row.id)
             return 201, {"data": row}
 
         return await self._call(request, run, idempotent_body=raw)
@@ -188,7 +188,13 @@ class ApiRoutes:
         """``DELETE /api-keys/{key_id}``: a soft revoke."""
 
         async def run(p: Principal) -> tuple[int, dict[str, Any]]:
-            return 200, {"data": self.store.revoke_key(p, key_id(request))}
+            target = key_id(request)
+            with self.store.lock:  # revoking twice is no second side effect
+                was_revoked = self.store.get_key(p, target).revoked_at is not None
+                row = self.store.revoke_key(p, target)
+            if not was_revoked:
+                effects_of(request.scope).revoked.append(row.id)
+            return 200, {"data": row}
 
         return await self._call(request, run)
 
@@ -198,6 +204,9 @@ class ApiRoutes:
 
         async def run(p: Principal) -> tuple[int, dict[str, Any]]:
             old, new = self.store.rotate_key(p, key_id(request))
+            effects = effects_of(request.scope)
+            effects.created.append(new.id)
+            effects.revoked.append(old.id)
             return 200, {"data": {"old_key": old, "new_key": new}}
 
         return await self._call(request, run, idempotent_body=raw)

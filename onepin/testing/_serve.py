@@ -17,7 +17,9 @@ from typing import IO, TYPE_CHECKING, Any, Self
 import httpx
 import msgspec
 
+from onepin.testing._extra import ExtraMissing
 from onepin.testing._records import Account
+from onepin.testing._requestlog import LoggedRequest
 
 if TYPE_CHECKING:
     import uvicorn
@@ -62,6 +64,10 @@ class Served(abc.ABC):
         """Call the control API (``/_emulator/...``) and return its ``data``."""
         return admin_request(self.base_url, self.admin_token, method, path, json)
 
+    def requests(self) -> list[LoggedRequest]:
+        """The server's request log, through its control API (count it with ``RequestTally``)."""
+        return [LoggedRequest.from_json(entry) for entry in self.admin("GET", "requests")]
+
     def __enter__(self) -> Self:
         self.start()
         return self
@@ -93,7 +99,10 @@ class ThreadServer(Served):
 
     def start(self) -> None:
         """Start serving; return once the socket listens."""
-        import uvicorn
+        try:
+            import uvicorn
+        except ModuleNotFoundError as exc:
+            raise ExtraMissing.from_error(exc) from None
 
         config = uvicorn.Config(
             self._app,
@@ -158,6 +167,7 @@ class EmulatorProcess(Served):
         host: str = "127.0.0.1",
         port: int = 0,
         seed_keys: int = 0,
+        seed: int | None = None,
         latency: float = 0.0,
         rate_limit_window: float = 60.0,
         startup_timeout: float = 30.0,
@@ -172,6 +182,7 @@ class EmulatorProcess(Served):
             f"--seed-keys={seed_keys}",
             f"--latency={latency}",
             f"--rate-limit-window={rate_limit_window}",
+            *([] if seed is None else [f"--seed={seed}"]),
         ]
         self._startup_timeout = startup_timeout
         self._proc: subprocess.Popen[bytes] | None = None

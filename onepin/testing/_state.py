@@ -12,7 +12,7 @@ from onepin.testing._faults import Fault, FaultPlan
 from onepin.testing._idempotency import IdempotencyCache
 from onepin.testing._records import ALL_SCOPES, Account, CreatedKeyRow, KeyRow
 from onepin.testing._requestlog import LoggedRequest, RequestLog
-from onepin.testing._seeding import plain_rows
+from onepin.testing._seeding import plain_rows, realistic_rows
 from onepin.testing._store import Store
 
 __all__ = ["EmulatorState"]
@@ -69,11 +69,39 @@ class EmulatorState:
         )
 
     def seed_keys(
-        self, count: int, *, workspace_id: str | None = None, prefix: str = "seed"
+        self,
+        count: int,
+        *,
+        seed: int | None = None,
+        workspace_id: str | None = None,
+        prefix: str = "seed",
     ) -> None:
-        """Add ``count`` scope-less keys named ``{prefix}-{n}`` (fast: 100,000 in seconds)."""
+        """Add ``count`` keys at once to ``workspace_id`` (default: the bootstrap one).
+
+        Fast (100,000 keys in about a second) because nobody holds their secrets.
+
+        Without ``seed`` they are plain: active, scope-less, unlimited, created now
+        and named ``{prefix}-{n}`` in order. With a ``seed`` number they are
+        realistic and reproducible, named ``{prefix}-{purpose}-{n}``: created over
+        the past year (oldest first), a fifth never used, half used in the past
+        week, one in eight with every scope, three in five rate-limited, one in
+        twelve revoked; eight of them are one of each kind, so an audit of even
+        a few keys finds rotation due, unused, all-scopes and unlimited keys.
+        """
         workspace = workspace_id or self.bootstrap.workspace_id
-        self.store.add_rows(workspace, plain_rows(workspace, count, prefix, self.store.now))
+        store = self.store
+        if seed is None:
+            store.add_rows(workspace, plain_rows(workspace, count, prefix, store.now))
+            return
+        rows = realistic_rows(
+            workspace,
+            count,
+            seed=seed,
+            now=store.now(),
+            prefix=prefix,
+            created_by=self.bootstrap.user_id,
+        )
+        store.add_rows(workspace, rows)
 
     def key(self, key_id: str) -> KeyRow | None:
         """A key row by id, whatever its workspace."""

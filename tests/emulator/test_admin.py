@@ -1,11 +1,11 @@
-"""The /_emulator/ control API over HTTP, and bulk seeding."""
+"""The /_emulator/ control API over HTTP."""
 
 from __future__ import annotations
 
 import httpx
 import pytest
 
-from onepin.testing import Emulator, RunningEmulator
+from onepin.testing import RunningEmulator
 from tests.emulator.helpers import KEYS
 
 pytestmark = pytest.mark.anyio
@@ -55,15 +55,3 @@ def test_admin_api_drives_faults_and_accounts(server: RunningEmulator) -> None:
     assert emu.requests == [] and emu.faults.pending() == []
     with pytest.raises(httpx.HTTPStatusError):
         server.admin("POST", "faults", {"kind": "status", "bogus": 1})
-
-
-def test_seed_100k_keys() -> None:
-    emu = Emulator(seed_keys=100_000)
-    rows, total = emu.store.list_keys(
-        emu.store.authenticate(f"Bearer {emu.bootstrap.api_key}", None),
-        offset=99_900,
-        limit=100,
-        status="active",
-    )
-    assert total == 100_001
-    assert [r.name for r in rows] == [f"seed-{n:06d}" for n in range(99_899, 99_999)]
