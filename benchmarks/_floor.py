@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import httpx
@@ -146,3 +146,35 @@ class Typical:
             window=round(median([s.window for s in samples])),
             server_cpu_per_page=median([s.server_cpu / max(1, s.pages) for s in samples]),
         )
+
+
+@dataclass(frozen=True)
+class Medians:
+    """The typical run of each way of listing, and the typical page round trip."""
+
+    ways: dict[str, Typical]
+    rtt: float
+
+    @classmethod
+    def of(cls, samples: dict[str, list[Sample]], keys: int) -> Medians:
+        """The medians of each way's samples, once every run has seen all ``keys`` keys."""
+        for way, runs in samples.items():
+            seen = [s.run.keys for s in runs]
+            if any(n != keys for n in seen):
+                raise AssertionError(f"{way} listed {seen} keys, not {keys}")
+        return cls(
+            {way: Typical.of(runs) for way, runs in samples.items()},
+            median([s.rtt for runs in samples.values() for s in runs]),
+        )
+
+    def __getitem__(self, way: str) -> Typical:
+        return self.ways[way]
+
+    def floor(self, way: str, cpu_per_page: float) -> Floor:
+        """The floor of ``way``'s listing, at the window it used."""
+        t = self.ways[way]
+        return floor(rtt=self.rtt, pages=t.pages, window=t.window, cpu_per_page=cpu_per_page)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Every median, for the JSON."""
+        return {"round_trip_s": self.rtt, "ways": {way: asdict(t) for way, t in self.ways.items()}}

@@ -23,7 +23,7 @@ from typing import Any, Literal, TypeVar
 T = TypeVar("T")
 
 Op = Literal[">=", "<=", "<", "=="]
-Unit = Literal["x", "s", "ms", "us", "MB", "keys/s", "req/s", "count"]
+Unit = Literal["x", "s", "ms", "us", "MB", "keys/s", "count"]
 
 
 @dataclass(frozen=True)

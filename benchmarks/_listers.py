@@ -25,7 +25,7 @@ import httpx
 import msgspec
 
 from benchmarks._emulator import Server
-from benchmarks._payloads import LIST_PATH, bare_list_envelope, pydantic_list_envelope
+from benchmarks._payloads import LIST_PATH, bare_envelope, pydantic_envelope
 
 if TYPE_CHECKING:
     from onepin import ApiKey
@@ -151,14 +151,14 @@ def _sdk_sync(server: Server, form: Form, visit: Visit | None, options: dict[str
 def _decoder(decoding: Decoding) -> Callable[[bytes], tuple[int, int | None]]:
     """Decode a page body: (keys in it, the total the server reports)."""
     if decoding == "pydantic":
-        model = pydantic_list_envelope()
+        model = pydantic_envelope(listing=True)
 
         def with_pydantic(body: bytes) -> tuple[int, int | None]:
             envelope: Any = model.model_validate_json(body)
             return len(envelope.data), envelope.pagination.total
 
         return with_pydantic
-    decoder: Any = msgspec.json.Decoder(bare_list_envelope())
+    decoder: Any = msgspec.json.Decoder(bare_envelope(listing=True))
 
     def with_msgspec(body: bytes) -> tuple[int, int | None]:
         envelope = decoder.decode(body)

@@ -81,95 +81,89 @@ def key_bytes() -> bytes:
     return msgspec.json.encode({"data": key_json(1), "meta": {"request_id": "r"}})
 
 
-def _like(struct: type[msgspec.Struct], name: str, **types: Any) -> type[msgspec.Struct]:
-    """A plain struct with ``struct``'s fields and options; ``types`` replace field types.
+class _Factory:
+    """A field default made afresh for each instance."""
 
-    A replaced field with a default gets a fresh instance of its new type.
+    def __init__(self, make: Any) -> None:
+        self.make = make
+
+
+def _fields(struct: type[msgspec.Struct], types: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    """``(name, type, default)`` of each field; ``types`` replace some types.
+
+    The default is ``...`` for a required field, a ``_Factory`` where one is
+    needed, else the value; a replaced field with a default gets a fresh
+    instance of its new type.
     """
-    config = struct.__struct_config__
-    fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
+    out: list[tuple[str, Any, Any]] = []
     for f in msgspec.structs.fields(struct):
+        kind = types.get(f.name, f.type)
         if f.required:
-            fields.append((f.name, types.get(f.name, f.type)))
+            default: Any = ...
         elif f.name in types:
-            fields.append((f.name, types[f.name], msgspec.field(default_factory=types[f.name])))
+            default = _Factory(kind)
         elif f.default is not msgspec.NODEFAULT:
-            fields.append((f.name, f.type, f.default))
+            default = f.default
         else:
-            fields.append((f.name, f.type, msgspec.field(default_factory=f.default_factory)))
+            default = _Factory(f.default_factory)
+        out.append((f.name, kind, default))
+    return out
+
+
+def _like(struct: type[msgspec.Struct], name: str, **types: Any) -> type[msgspec.Struct]:
+    """A plain msgspec struct with ``struct``'s fields and options."""
+    fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
+    for field_name, kind, default in _fields(struct, types):
+        if default is ...:
+            fields.append((field_name, kind))
+        elif isinstance(default, _Factory):
+            fields.append((field_name, kind, msgspec.field(default_factory=default.make)))
+        else:
+            fields.append((field_name, kind, default))
+    config = struct.__struct_config__
     options = {option: getattr(config, option) for option in _OPTIONS}
     return msgspec.defstruct(name, fields, kw_only=True, **options)
 
 
 def _pydantic(struct: type[msgspec.Struct], name: str, **types: Any) -> type[pydantic.BaseModel]:
-    """A frozen pydantic v2 model with ``struct``'s fields; ``types`` replace field types."""
+    """A frozen pydantic v2 model with ``struct``'s fields, as generated SDKs write them."""
     fields: dict[str, Any] = {}
-    for f in msgspec.structs.fields(struct):
-        if f.required:
-            fields[f.name] = (types.get(f.name, f.type), ...)
-        elif f.name in types:
-            fields[f.name] = (types[f.name], pydantic.Field(default_factory=types[f.name]))
-        elif f.default is not msgspec.NODEFAULT:
-            fields[f.name] = (f.type, f.default)
-        else:
-            fields[f.name] = (f.type, pydantic.Field(default_factory=f.default_factory))
+    for field_name, kind, default in _fields(struct, types):
+        if isinstance(default, _Factory):
+            default = pydantic.Field(default_factory=default.make)
+        fields[field_name] = (kind, default)
     config = pydantic.ConfigDict(frozen=True, extra="ignore")
     return pydantic.create_model(name, __config__=config, **fields)
 
 
-@cache
-def bare_list_envelope() -> type[msgspec.Struct]:
-    """The SDK's list envelope of keys as plain msgspec structs with the same options."""
+def _envelope(make: Any, prefix: str, *, listing: bool) -> Any:
+    """The SDK's envelope of keys (a list of them, or one) rebuilt by ``make``."""
     from onepin import ApiKey
-    from onepin._wire import ListEnvelope, Meta, Pagination
+    from onepin._wire import Envelope, ListEnvelope, Meta, Pagination
 
-    return _like(
+    key = make(ApiKey, f"{prefix}Key")
+    meta = make(Meta, f"{prefix}Meta")
+    if not listing:
+        return make(Envelope, f"{prefix}Envelope", data=key, meta=meta)
+    pagination = make(Pagination, f"{prefix}Pagination")
+    return make(
         ListEnvelope,
-        "BareListEnvelope",
-        data=list[_like(ApiKey, "BareKey")],  # type: ignore[misc]
-        meta=_like(Meta, "BareMeta"),
-        pagination=_like(Pagination, "BarePagination"),
+        f"{prefix}ListEnvelope",
+        data=list[key],  # type: ignore[valid-type]
+        meta=meta,
+        pagination=pagination,
     )
 
 
 @cache
-def bare_key_envelope() -> type[msgspec.Struct]:
-    """The SDK's single-key envelope as plain msgspec structs with the same options."""
-    from onepin import ApiKey
-    from onepin._wire import Envelope, Meta
-
-    return _like(
-        Envelope,
-        "BareEnvelope",
-        data=_like(ApiKey, "BareKey"),
-        meta=_like(Meta, "BareMeta"),
-    )
+def bare_envelope(*, listing: bool) -> type[msgspec.Struct]:
+    """The SDK's envelope of keys (``listing``: a page) as msgspec structs with its options."""
+    envelope: type[msgspec.Struct] = _envelope(_like, "Bare", listing=listing)
+    return envelope
 
 
 @cache
-def pydantic_list_envelope() -> type[pydantic.BaseModel]:
-    """The SDK's list envelope of keys as pydantic v2 models."""
-    from onepin import ApiKey
-    from onepin._wire import ListEnvelope, Meta, Pagination
-
-    return _pydantic(
-        ListEnvelope,
-        "PListEnvelope",
-        data=list[_pydantic(ApiKey, "PKey")],  # type: ignore[misc]
-        meta=_pydantic(Meta, "PMeta"),
-        pagination=_pydantic(Pagination, "PPagination"),
-    )
-
-
-@cache
-def pydantic_key_envelope() -> type[pydantic.BaseModel]:
-    """The SDK's single-key envelope as pydantic v2 models."""
-    from onepin import ApiKey
-    from onepin._wire import Envelope, Meta
-
-    return _pydantic(
-        Envelope,
-        "PEnvelope",
-        data=_pydantic(ApiKey, "PKey"),
-        meta=_pydantic(Meta, "PMeta"),
-    )
+def pydantic_envelope(*, listing: bool) -> type[pydantic.BaseModel]:
+    """The SDK's envelope of keys (``listing``: a page) as pydantic v2 models."""
+    envelope: type[pydantic.BaseModel] = _envelope(_pydantic, "P", listing=listing)
+    return envelope

@@ -9,27 +9,25 @@ from dataclasses import asdict
 from importlib import metadata
 from pathlib import Path
 
-from benchmarks._harness import Line, Row
+from benchmarks._harness import Line, Row, Unit
 
 _PACKAGES = ("httpx", "httpcore", "anyio", "trio", "msgspec", "tenacity", "pydantic", "uvicorn")
 
 
+_FORMATS: dict[Unit, str] = {
+    "x": "{:.2f}x",
+    "s": "{:.3g} s",
+    "ms": "{:.3g} ms",
+    "us": "{:.3g} us",
+    "MB": "{:.1f} MB",
+    "count": "{:,.0f}",
+    "keys/s": "{:,.0f} keys/s",
+}
+
+
 def shown(line: Line) -> str:
     """The value of ``line`` with its unit."""
-    v = line.value
-    if line.unit == "x":
-        return f"{v:.2f}x"
-    if line.unit == "s":
-        return f"{v:.3g} s"
-    if line.unit == "ms":
-        return f"{v:.3g} ms"
-    if line.unit == "us":
-        return f"{v:.3g} us"
-    if line.unit == "MB":
-        return f"{v:.1f} MB"
-    if line.unit == "count":
-        return f"{v:,.0f}"
-    return f"{v:,.0f} {line.unit}"
+    return _FORMATS[line.unit].format(line.value)
 
 
 def verdict(line: Line) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import msgspec
 
 from benchmarks._harness import Line, Row, Target, seconds_per_call
-from benchmarks._payloads import bare_list_envelope, page_bytes, pydantic_list_envelope
+from benchmarks._payloads import bare_envelope, page_bytes, pydantic_envelope
 
 
 def bench(quick: bool) -> Row:
@@ -23,8 +23,8 @@ def bench(quick: bool) -> Row:
 
     raw = page_bytes(0, 100, 1000)
     ours = Decoders.api_key_list
-    bare = msgspec.json.Decoder(bare_list_envelope())
-    model = pydantic_list_envelope()
+    bare = msgspec.json.Decoder(bare_envelope(listing=True))
+    model = pydantic_envelope(listing=True)
 
     def onepin_page() -> object:
         return page_from_envelope(ours.decode(raw), offset=0, limit=100)

@@ -9,12 +9,11 @@ adaptive window included, are what is measured.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict
 from functools import partial
 
 from benchmarks._emulator import emulator
-from benchmarks._floor import Sample, Typical, floor, observe
-from benchmarks._harness import Line, Row, Target, interleaved, median
+from benchmarks._floor import Medians, Sample, observe
+from benchmarks._harness import Line, Row, Target, interleaved
 from benchmarks._listers import Backend, Form, by_hand, sdk
 
 FORMS: tuple[tuple[Backend, Form], ...] = (
@@ -40,11 +39,7 @@ def bench(quick: bool) -> Row:
             ways[f"hand-written {backend}"] = partial(observe, emu, by_hand, backend, "pydantic")
             ways[f"bare loop {backend}"] = partial(observe, emu, by_hand, backend, "msgspec")
         samples = interleaved(ways, rounds)
-    for name, runs in samples.items():
-        assert all(s.run.keys == keys for s in runs), (name, [s.run.keys for s in runs])
-    typical = {name: Typical.of(runs) for name, runs in samples.items()}
-    rtt = median([s.rtt for runs in samples.values() for s in runs])
-
+    typical = Medians.of(samples, keys)
     row = Row(
         f"list {keys:,} keys at {LATENCY * 1000:g} ms latency, defaults "
         f"(medians of {rounds} fresh runs; hand-written: httpx + pydantic, gather of 8)"
@@ -53,12 +48,7 @@ def bench(quick: bool) -> Row:
     for backend, form in FORMS:
         ours = typical[f"{backend} {form}"]
         kind = "sync" if backend == "sync" else "asyncio"  # trio is compared with asyncio's
-        fl = floor(
-            rtt=rtt,
-            pages=ours.pages,
-            window=ours.window,
-            cpu_per_page=typical[f"bare loop {kind}"].cpu_per_page,
-        )
+        fl = typical.floor(f"{backend} {form}", typical[f"bare loop {kind}"].cpu_per_page)
         floors[f"{backend} {form}"] = fl.as_dict()
         graded = backend != "trio"
         row.lines += [
@@ -93,8 +83,7 @@ def bench(quick: bool) -> Row:
         "keys": keys,
         "latency_s": LATENCY,
         "rounds": rounds,
-        "round_trip_s": rtt,
-        "medians": {name: asdict(t) for name, t in typical.items()},
+        "medians": typical.as_dict(),
         "floors": floors,
     }
     return row

@@ -20,7 +20,7 @@ import msgspec
 
 from benchmarks._emulator import Server, emulator
 from benchmarks._harness import Line, Row, Target, fresh, interleaved, median
-from benchmarks._payloads import bare_key_envelope
+from benchmarks._payloads import bare_envelope
 
 Who = Literal["onepin", "httpx"]
 LATENCY = 0.01
@@ -62,7 +62,7 @@ async def _run(server: Server, who: Who, concurrency: int, calls: int) -> Load:
             base_url=server.url, headers={"Authorization": f"Bearer {server.api_key}"}
         ) as http,
     ):
-        decoder: Any = msgspec.json.Decoder(bare_key_envelope())
+        decoder: Any = msgspec.json.Decoder(bare_envelope(listing=False))
         path = f"/api/v1/api-keys/{server.api_key_id}"
 
         async def bare() -> object:

@@ -16,7 +16,7 @@ import httpx
 import msgspec
 
 from benchmarks._harness import Line, Row, Target, seconds_per_call, seconds_per_call_async
-from benchmarks._payloads import KEY_ID, bare_key_envelope, key_bytes, pydantic_key_envelope
+from benchmarks._payloads import KEY_ID, bare_envelope, key_bytes, pydantic_envelope
 
 URL = f"https://api.onepin.ai/api/v1/api-keys/{KEY_ID}"
 # What any client of this API sends; the SDK adds only its retry-count header.
@@ -38,8 +38,8 @@ def _transport() -> httpx.MockTransport:
 
 
 def _decoders() -> dict[str, Callable[[bytes], object]]:
-    bare = msgspec.json.Decoder(bare_key_envelope())
-    model: Any = pydantic_key_envelope()
+    bare = msgspec.json.Decoder(bare_envelope(listing=False))
+    model: Any = pydantic_envelope(listing=False)
     return {
         "httpx + msgspec": lambda body: bare.decode(body).data,  # type: ignore[attr-defined]
         "httpx + pydantic": lambda body: model.model_validate_json(body).data,

@@ -9,12 +9,11 @@ CPU per page of ours, ours against the measured floor and the hand-written way.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict
 from functools import partial
 
 from benchmarks._emulator import emulator
-from benchmarks._floor import Sample, Typical, floor, observe
-from benchmarks._harness import Line, Row, interleaved, median
+from benchmarks._floor import Medians, Sample, observe
+from benchmarks._harness import Line, Row, interleaved
 from benchmarks._listers import by_hand, sdk
 
 LATENCY = 0.01
@@ -36,16 +35,9 @@ def bench(quick: bool) -> Row:
                 "bare loop": partial(observe, emu, by_hand, "asyncio", "msgspec"),
             }
             samples = interleaved(ways, rounds)
-        for name, runs in samples.items():
-            assert all(s.run.keys == keys for s in runs), (name, [s.run.keys for s in runs])
-        typical = {name: Typical.of(runs) for name, runs in samples.items()}
+        typical = Medians.of(samples, keys)
         ours = typical["ours"]
-        fl = floor(
-            rtt=median([s.rtt for runs in samples.values() for s in runs]),
-            pages=ours.pages,
-            window=ours.window,
-            cpu_per_page=typical["bare loop"].cpu_per_page,
-        )
+        fl = typical.floor("ours", typical["bare loop"].cpu_per_page)
         row.lines += [
             Line(f"{keys:,} keys: ours", keys / ours.wall, "keys/s"),
             Line(f"{keys:,} keys: client CPU per page, ours", ours.cpu_per_page * 1000, "ms"),
@@ -56,7 +48,7 @@ def bench(quick: bool) -> Row:
             Line(f"{keys:,} keys: hand-written / ours", typical["hand-written"].wall / ours.wall),
         ]
         row.raw[str(keys)] = {
-            "medians": {name: asdict(t) for name, t in typical.items()},
+            "medians": typical.as_dict(),
             "floor": fl.as_dict(),
         }
     return row

@@ -13,15 +13,14 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict
 from functools import partial
 from typing import Any
 
 import anyio
 
 from benchmarks._emulator import Server, emulator
-from benchmarks._floor import Sample, Typical, floor, observe
-from benchmarks._harness import Line, Row, Target, interleaved, median
+from benchmarks._floor import Medians, Sample, observe
+from benchmarks._harness import Line, Row, Target, interleaved
 from benchmarks._listers import Clock, Digest, Run, by_hand, sdk
 
 LATENCY = 0.01
@@ -78,18 +77,11 @@ def bench(quick: bool) -> Row:
             "bare loop": partial(observe, emu, by_hand, "asyncio", "msgspec"),
         }
         samples = interleaved(ways, rounds)
-    for way, runs in samples.items():
-        assert all(s.run.keys == keys for s in runs), (way, [s.run.keys for s in runs])
+    typical = Medians.of(samples, keys)
     whole = {s.run.found for s in samples["1 process"]}
     assert {s.run.found for s in samples["2 processes"]} == whole, "shards differ from the whole"
-    typical = {way: Typical.of(runs) for way, runs in samples.items()}
     two = typical["2 processes"]
-    fl = floor(
-        rtt=median([s.rtt for runs in samples.values() for s in runs]),
-        pages=two.pages,
-        window=two.window,
-        cpu_per_page=typical["bare loop"].cpu_per_page / WORKERS,
-    )
+    fl = typical.floor("2 processes", typical["bare loop"].cpu_per_page / WORKERS)
     return Row(
         f"{name} (sharded with the SDK; medians of {rounds} fresh runs)",
         [
@@ -101,5 +93,5 @@ def bench(quick: bool) -> Row:
             Line(f"2 processes / floor ({fl.set_by}, window {two.window})", two.wall / fl.seconds),
             Line("hand-written (1 process) / 2 processes", typical["hand-written"].wall / two.wall),
         ],
-        raw={"medians": {way: asdict(t) for way, t in typical.items()}, "floor": fl.as_dict()},
+        raw={"medians": typical.as_dict(), "floor": fl.as_dict()},
     )
