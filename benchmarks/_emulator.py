@@ -11,9 +11,8 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 
-from onepin.testing import EmulatorProcess
+from onepin.testing import EmulatorProcess, LoggedRequest
 
 
 @dataclass(frozen=True)
@@ -35,10 +34,9 @@ class LiveEmulator:
         boot = process.bootstrap
         self.server = Server(process.base_url, boot.api_key, boot.api_key_id)
 
-    def request_log(self) -> list[dict[str, Any]]:
-        """Every API request since the log was last cleared, as the control API gives it."""
-        log: list[dict[str, Any]] = self._process.admin("GET", "requests")
-        return log
+    def request_log(self) -> list[LoggedRequest]:
+        """Every API request since the log was last cleared."""
+        return self._process.requests()
 
     def clear_log(self) -> None:
         """Empty the request log."""
@@ -62,11 +60,16 @@ class LiveEmulator:
 
 @contextmanager
 def emulator(
-    *, keys: int, latency: float, rate_limit_window: float = 60.0
+    *, keys: int, latency: float, rate_limit_window: float = 60.0, seed: int | None = None
 ) -> Iterator[LiveEmulator]:
-    """An emulator holding ``keys`` active keys in all (its bootstrap key included)."""
+    """An emulator holding ``keys`` keys in all (its bootstrap key included).
+
+    Without ``seed`` they are all alike and active; with it, realistic (ages,
+    use, scopes, limits, a few revoked), the same for the same ``seed``.
+    """
     with EmulatorProcess(
         seed_keys=max(0, keys - 1),
+        seed=seed,
         latency=latency,
         rate_limit_window=rate_limit_window,
         startup_timeout=30 + keys / 10_000,  # seeding a million keys takes a while

@@ -25,18 +25,19 @@ from benchmarks._emulator import LiveEmulator, Server
 from benchmarks._harness import fresh, median
 from benchmarks._listers import Run
 from benchmarks._payloads import LIST_PATH
+from onepin.testing import LoggedRequest
 
 
-def _listing(entry: dict[str, Any]) -> bool:
-    return bool(entry["method"] == "GET" and entry["path"] == LIST_PATH)
+def _listing(entry: LoggedRequest) -> bool:
+    return entry.method == "GET" and entry.path == LIST_PATH
 
 
-def pages_listed(log: list[dict[str, Any]]) -> int:
+def pages_listed(log: list[LoggedRequest]) -> int:
     """How many list requests the log holds."""
     return sum(1 for entry in log if _listing(entry))
 
 
-def window_used(log: list[dict[str, Any]], latency: float) -> int:
+def window_used(log: list[LoggedRequest], latency: float) -> int:
     """The most list requests the server held at once.
 
     The log stamps a request when its answer is ready, after the injected
@@ -45,7 +46,7 @@ def window_used(log: list[dict[str, Any]], latency: float) -> int:
     events: list[tuple[float, int]] = []
     for entry in log:
         if _listing(entry):
-            events += [(entry["at"] - latency, 1), (entry["at"], -1)]
+            events += [(entry.at - latency, 1), (entry.at, -1)]
     events.sort()  # at equal times an end (-1) comes first: touching is not overlapping
     held = most = 0
     for _, step in events:

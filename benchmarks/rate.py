@@ -31,7 +31,7 @@ def bench(quick: bool) -> Row:
             run = fresh(sdk, limited, "asyncio", "for", None, {"page_size": page, "status": "all"})
             assert run.keys == keys + i + 1, run.keys
             log = emu.request_log()
-            rejected = sum(1 for entry in log if entry["status"] == 429)
+            rejected = sum(1 for entry in log if entry.status == 429)
             served = pages_listed(log) - rejected
             rates.append(served / run.wall)
             too_many += rejected
