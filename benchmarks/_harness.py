@@ -15,9 +15,10 @@ from __future__ import annotations
 import multiprocessing
 import statistics
 import time
+import traceback
 from collections.abc import Awaitable, Callable, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from typing import Any, Literal, TypeVar
 
 T = TypeVar("T")
@@ -114,8 +115,41 @@ async def seconds_per_call_async(
     return {name: median(values) for name, values in samples.items()}
 
 
-def fresh(fn: Callable[..., T], *args: Any) -> T:
-    """``fn(*args)`` in a newly spawned interpreter; its result (or error) comes back."""
+def _call(conn: Connection, fn: Callable[..., object], args: tuple[Any, ...]) -> None:
+    """In the fresh interpreter: run ``fn``, send back its result or its traceback."""
+    try:
+        outcome: tuple[bool, object] = (True, fn(*args))
+    except BaseException as exc:  # reported to the parent, whatever it is
+        outcome = (False, "".join(traceback.format_exception(exc)))
+    conn.send(outcome)
+    conn.close()
+
+
+def fresh(fn: Callable[..., T], *args: Any, timeout: float = 900.0) -> T:
+    """``fn(*args)`` in a newly spawned interpreter; its result comes back.
+
+    A failure there is a ``RuntimeError`` here with the child's traceback; a
+    child still running after ``timeout`` seconds is killed (``TimeoutError``).
+    """
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        return pool.submit(fn, *args).result()
+    ours, theirs = context.Pipe(duplex=False)
+    child = context.Process(target=_call, args=(theirs, fn, args), name=fn.__qualname__)
+    child.start()
+    theirs.close()
+    try:
+        if not ours.poll(timeout):
+            raise TimeoutError(f"{fn.__qualname__} ran over {timeout:g} s in a fresh interpreter")
+        ok, value = ours.recv()
+    except EOFError:
+        child.join()
+        raise RuntimeError(f"{fn.__qualname__} died (exit code {child.exitcode})") from None
+    finally:
+        child.join(timeout=10)
+        if child.is_alive():
+            child.kill()
+            child.join()
+        ours.close()
+    if not ok:
+        raise RuntimeError(f"{fn.__qualname__} failed in a fresh interpreter:\n{value}")
+    result: T = value
+    return result
