@@ -44,7 +44,7 @@ if TYPE_CHECKING:
         UpgradeRequiredError,
     )
     from onepin._models import ApiKey, CreatedApiKey, KeyStatus, RotatedApiKey, Scope, WhoAmI
-    from onepin._pagination import Page
+    from onepin._pagination import KeyRange, Page
     from onepin._types import NOT_GIVEN, NotGiven
 
 _HOMES = {
@@ -77,7 +77,7 @@ _HOMES = {
         "Scope",
         "WhoAmI",
     ),
-    "onepin._pagination": ("Page",),
+    "onepin._pagination": ("KeyRange", "Page"),
     "onepin._types": ("NOT_GIVEN", "NotGiven"),
 }
 _LAZY = {name: module for module, names in _HOMES.items() for name in names}
@@ -100,6 +100,7 @@ __all__ = [
     "GoneError",
     "InternalServerError",
     "KeyIterator",
+    "KeyRange",
     "KeyStatus",
     "NotFoundError",
     "NotGiven",

@@ -32,7 +32,8 @@ class ClientOptions(msgspec.Struct, frozen=True, kw_only=True):
         max_retry_wait: the longest server-requested wait honoured; longer raises at once.
         trust_idempotency_keys: retry create/rotate after a 5xx or a read error,
             relying on the server to deduplicate by ``Idempotency-Key``.
-        prefetch: pages a listing fetches side by side once the total is known.
+        max_concurrency: the most pages a listing fetches side by side (its
+            window adapts below this cap).
     """
 
     base_url: str = DEFAULT_BASE_URL
@@ -42,7 +43,7 @@ class ClientOptions(msgspec.Struct, frozen=True, kw_only=True):
     deadline: float | None = None
     max_retry_wait: float = 60.0
     trust_idempotency_keys: bool = False
-    prefetch: int = 8
+    max_concurrency: int = 32
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.base_url) if isinstance(self.base_url, str) else None
@@ -61,20 +62,21 @@ class ClientOptions(msgspec.Struct, frozen=True, kw_only=True):
             value = getattr(self.timeout, part)
             if value is not None and not _number(value, low=0.0, strict=True):
                 _bad(f"timeout ({part}) must be a positive number of seconds, got {value!r}")
-        if not (isinstance(self.max_retries, int) and not isinstance(self.max_retries, bool)):
+        retries = self.max_retries
+        if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
             _bad("max_retries must be an integer >= 0")
-        if self.max_retries < 0:
-            _bad("max_retries must be >= 0")
         if self.deadline is not None and not _number(self.deadline, low=0.0, strict=True):
             _bad("deadline must be None or a positive number of seconds")
         if not _number(self.max_retry_wait, low=0.0, strict=False):
             _bad("max_retry_wait must be a number of seconds >= 0")
         if not isinstance(self.trust_idempotency_keys, bool):
             _bad("trust_idempotency_keys must be True or False")
-        if not (isinstance(self.prefetch, int) and not isinstance(self.prefetch, bool)):
-            _bad("prefetch must be an integer >= 1")
-        if self.prefetch < 1:
-            _bad("prefetch must be >= 1")
+        if not (
+            isinstance(self.max_concurrency, int) and not isinstance(self.max_concurrency, bool)
+        ):
+            _bad("max_concurrency must be an integer >= 1")
+        if self.max_concurrency < 1:
+            _bad("max_concurrency must be >= 1")
 
     def replace(self, **changes: Unpack[OptionChanges]) -> ClientOptions:
         """A checked copy with ``changes`` applied (any option but ``base_url``)."""
@@ -99,7 +101,7 @@ class OptionChanges(TypedDict, total=False):
     deadline: float | None
     max_retry_wait: float
     trust_idempotency_keys: bool
-    prefetch: int
+    max_concurrency: int
 
 
 def checked_token(token: object) -> str:

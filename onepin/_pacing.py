@@ -15,10 +15,11 @@ class RateLimitPacer:
     Fed with every response's ``X-RateLimit-Remaining`` / ``X-RateLimit-Reset``
     (and with 429 waits), it hands out start times ``interval`` apart, where
     ``interval`` spreads the remaining requests over the time left in the
-    window, instead of bursting into 429s and sleeping. Only paced calls (the
-    pages of a listing) ask it for a slot; single calls are never delayed, and
-    keys without rate-limit headers never are. Thread-safe; its lock is never
-    held across a sleep.
+    window, instead of bursting into 429s and sleeping. Only listings ask it
+    for a slot before each page; single calls are never delayed, and keys
+    without rate-limit headers never are. It also counts throttled answers
+    (429 and 503) and keeps the last ``X-RateLimit-Remaining``, which bound a
+    listing's window. Thread-safe; its lock is never held across a sleep.
     """
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
@@ -26,6 +27,10 @@ class RateLimitPacer:
         self._lock = threading.Lock()
         self._interval = 0.0
         self._next_at = 0.0
+        self.throttles = 0
+        """Throttled answers (429 or 503) seen so far."""
+        self.budget: int | None = None
+        """Requests the server said are left in its window, if it said."""
 
     def reserve(self) -> float:
         """Claim the next start slot; return the seconds to wait for it."""
@@ -47,13 +52,16 @@ class RateLimitPacer:
         except ValueError:
             return
         with self._lock:
+            self.budget = max(0, left)
             if left <= 0:
                 self._next_at = max(self._next_at, self._clock() + window)
                 self._interval = 0.0
             else:
                 self._interval = max(0.0, window) / left
 
-    def back_off(self, seconds: float) -> None:
-        """A 429 asked every caller to wait ``seconds``."""
+    def throttled(self, retry_after: float | None) -> None:
+        """A 429 or 503 came back; ``retry_after``, if sent, holds every paced caller back."""
         with self._lock:
-            self._next_at = max(self._next_at, self._clock() + seconds)
+            self.throttles += 1
+            if retry_after is not None:
+                self._next_at = max(self._next_at, self._clock() + retry_after)

@@ -10,7 +10,15 @@ import msgspec
 from onepin._models import KeyStatus
 from onepin._wire import ListEnvelope
 
-__all__ = ["Continuation", "Page", "list_params", "next_offset", "page_from_envelope"]
+__all__ = [
+    "Continuation",
+    "KeyRange",
+    "Page",
+    "list_params",
+    "next_offset",
+    "page_from_envelope",
+    "split_ranges",
+]
 
 T = TypeVar("T")
 
@@ -56,7 +64,8 @@ class Continuation(msgspec.Struct, frozen=True):
     """Where a listing goes on after a page (``offset`` None: it is done).
 
     ``mismatch`` is true when the server's ``next`` link disagrees with the
-    offset computed from the page, so concurrent prefetch must not be trusted.
+    offset computed from the page (or the page looked like the last one, yet a
+    link follows), so pages computed ahead must not be trusted.
     """
 
     offset: int | None
@@ -64,7 +73,11 @@ class Continuation(msgspec.Struct, frozen=True):
 
 
 def next_offset(page: Page[Any]) -> Continuation:
-    """The continuation after ``page``: the server's ``next`` link checked against arithmetic."""
+    """The continuation after ``page``: the server's ``next`` link checked against arithmetic.
+
+    A ``next`` link from a page with items wins: a listing goes on while the
+    server links further pages, even past a total it reported earlier.
+    """
     computed = page.offset + len(page.items)
     done = not page.items or (page.total is not None and computed >= page.total)
     if page.next is None:
@@ -73,9 +86,9 @@ def next_offset(page: Page[Any]) -> Continuation:
         linked = int(httpx.URL(page.next).params["offset"])
     except (KeyError, ValueError, httpx.InvalidURL):
         return Continuation(None if done else computed, mismatch=True)
-    if done:
+    if not page.items:  # an empty page ends a listing, whatever it links to
         return Continuation(None, mismatch=True)
-    return Continuation(linked, mismatch=linked != computed)
+    return Continuation(linked, mismatch=done or linked != computed)
 
 
 def list_params(offset: int, limit: int, status: str) -> dict[str, str | int]:
@@ -87,3 +100,27 @@ def list_params(offset: int, limit: int, status: str) -> dict[str, str | int]:
     if status not in KeyStatus.__members__.values():
         raise ValueError(f"status must be one of active, revoked, all; got {status!r}")
     return {"offset": offset, "limit": limit, "status": str(status)}
+
+
+class KeyRange(msgspec.Struct, frozen=True):
+    """A slice of a key listing, to list in a worker process of its own.
+
+    ``stop`` None: to the end, keys created meanwhile included. Picklable;
+    list it with ``client.api_keys.list(status=r.status, start=r.start, stop=r.stop)``.
+    """
+
+    start: int
+    stop: int | None
+    status: str = KeyStatus.ACTIVE
+
+
+def split_ranges(total: int, parts: int, status: str) -> list[KeyRange]:
+    """``parts`` contiguous ranges covering offsets ``0..total``, as even as can be."""
+    if parts < 1:
+        raise ValueError("the number of shards must be >= 1")
+    size = -(-total // parts)  # ceiling division
+    bounds = [min(i * size, total) for i in range(parts)]
+    return [
+        KeyRange(start, bounds[i + 1] if i + 1 < parts else None, str(status))
+        for i, start in enumerate(bounds)
+    ]

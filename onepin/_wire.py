@@ -48,7 +48,7 @@ class Call:
     rotate do): that one fact decides both the header and what may be retried.
     """
 
-    __slots__ = ("attempts", "content", "idempotency_key", "method", "paced", "params", "path")
+    __slots__ = ("attempts", "content", "idempotency_key", "method", "params", "path")
 
     def __init__(
         self,
@@ -58,14 +58,12 @@ class Call:
         params: Mapping[str, str | int] | None = None,
         body: Mapping[str, Any] | None = None,
         idempotent: bool = True,
-        paced: bool = False,
     ) -> None:
         self.method = method
         self.path = path
         self.params = params
         self.content = None if body is None else _encoder.encode(body)
         self.idempotency_key = None if idempotent else new_idempotency_key()
-        self.paced = paced
         self.attempts = 0
         """Attempts sent so far."""
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import ssl
 import time
 from collections.abc import Mapping
 from functools import partial
@@ -23,7 +24,7 @@ from tenacity import (
 
 from onepin_sync._resources import ApiKeysResource, AuthResource
 from onepin._constants import DEFAULT_BASE_URL
-from onepin._exceptions import RateLimitError, from_response, from_transport
+from onepin._exceptions import from_response, from_transport
 from onepin._options import ClientOptions, OptionChanges, as_timeout, checked_token
 from onepin._pacing import RateLimitPacer
 from onepin._retry import RetryPolicy
@@ -59,7 +60,8 @@ class OnePinClient:
         max_retry_wait: the longest ``Retry-After`` honoured; longer raises at once.
         trust_idempotency_keys: also retry create/rotate after a 5xx or a read
             error, relying on the server to deduplicate by ``Idempotency-Key``.
-        prefetch: pages a listing fetches side by side once the total is known.
+        max_concurrency: the most pages a listing fetches side by side; its
+            window adapts below this cap.
         http_client: your own ``httpx`` client (you close it); else one is made.
 
     A bad option value raises ``OnePinConfigurationError``. The token is never
@@ -82,10 +84,11 @@ class OnePinClient:
         deadline: float | None = None,
         max_retry_wait: float = 60.0,
         trust_idempotency_keys: bool = False,
-        prefetch: int = 8,
+        max_concurrency: int = 32,
         http_client: httpx.Client | None = None,
     ) -> None:
         self._token = checked_token(token)
+        self._pacer = RateLimitPacer()
         self._configure(
             ClientOptions(
                 base_url=base_url,
@@ -95,12 +98,11 @@ class OnePinClient:
                 deadline=deadline,
                 max_retry_wait=max_retry_wait,
                 trust_idempotency_keys=trust_idempotency_keys,
-                prefetch=prefetch,
+                max_concurrency=max_concurrency,
             )
         )
         self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else httpx.Client()
-        self._pacer = RateLimitPacer()
+        self._http = http_client if http_client is not None else _new_http(self._options)
 
     def _configure(self, options: ClientOptions) -> None:
         """Adopt ``options``: the retry loop and the resources follow them."""
@@ -121,7 +123,7 @@ class OnePinClient:
             for idempotent in (True, False)
         }
         self.auth = AuthResource(self._request)
-        self.api_keys = ApiKeysResource(self._request, prefetch=options.prefetch)
+        self.api_keys = ApiKeysResource(self._request, options, self._pacer)
 
     @classmethod
     def from_env(
@@ -203,14 +205,9 @@ class OnePinClient:
         params: Mapping[str, str | int] | None = None,
         body: Mapping[str, Any] | None = None,
         idempotent: bool = True,
-        paced: bool = False,
     ) -> T:
-        """Send one logical call: attempts and waits within the deadline, then decoding.
-
-        ``paced`` calls (a listing's pages) wait for their slot when the key is
-        rate limited, so a long listing runs at the allowed rate.
-        """
-        call = Call(method, path, params=params, body=body, idempotent=idempotent, paced=paced)
+        """Send one logical call: attempts and waits within the deadline, then decoding."""
+        call = Call(method, path, params=params, body=body, idempotent=idempotent)
         with Deadline(self._options.deadline) as deadline:
             retrying = self._retrying.copy(
                 retry=self._retry_if[call.idempotent], stop=self._stop | deadline
@@ -221,10 +218,6 @@ class OnePinClient:
     def _attempt(self, call: Call, decoder: msgspec.json.Decoder[T], deadline: Deadline) -> T:
         """One attempt of ``call``: send, check the status, decode."""
         options = self._options
-        if call.paced:
-            wait = self._pacer.reserve()
-            if 0 < wait <= options.max_retry_wait:
-                sleep(wait)
         request = self._http.build_request(
             call.method,
             options.base_url + call.path,
@@ -246,9 +239,22 @@ class OnePinClient:
         if response.is_success:
             return decode(decoder, response)
         error = from_response(response, outcome_unknown=not call.idempotent)
-        if isinstance(error, RateLimitError) and error.retry_after is not None:
-            self._pacer.back_off(error.retry_after)
+        if error.status_code in (429, 503):
+            self._pacer.throttled(error.retry_after if error.status_code == 429 else None)
         raise error
+
+
+def _new_http(options: ClientOptions) -> httpx.Client:
+    """The client's own connection pool.
+
+    A client of an ``http://`` API never speaks TLS, so it skips building the
+    default TLS context (loading the system's CA certificates is a large part of
+    making a client): it gets one that trusts no certificate at all, so that
+    anything that did try TLS through it (an HTTPS proxy, say) would fail closed.
+    """
+    if options.base_url.startswith("https://"):
+        return httpx.Client(timeout=options.timeout)
+    return httpx.Client(timeout=options.timeout, verify=ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT))
 
 
 def _failure(state: RetryCallState) -> BaseException | None:

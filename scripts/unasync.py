@@ -39,7 +39,10 @@ RULES: list[tuple[str, str]] = [
     # libraries' async classes and their blocking counterparts
     (r"\bAsyncRetrying\b", "Retrying"),
     (r"\bhttpx\.AsyncClient\b", "httpx.Client"),
+    (r"\bhttpx\.AsyncHTTPTransport\b", "httpx.HTTPTransport"),
+    (r"\bhandle_async_request\b", "handle_request"),
     (r"\bAsyncIterator\b", "Iterator"),
+    (r"\basynccontextmanager\b", "contextmanager"),
     (r"\bStopAsyncIteration\b", "StopIteration"),
     # protocol methods
     (r"\b__aenter__\b", "__enter__"),

@@ -29,7 +29,7 @@ async def test_cancelling_a_prefetch_window_leaves_the_client_usable(
 ) -> None:
     server.emulator.seed_keys(200)
     async with OnePinClient(server.emulator.bootstrap.api_key, base_url=server.base_url) as c:
-        stream = c.api_keys.list(page_size=10, prefetch=8)
+        stream = c.api_keys.list(page_size=10, max_concurrency=8)
         first = await stream.__anext__()
         server.emulator.inject(Fault.latency(1.0, times=None))
         with anyio.move_on_after(0.2) as scope:
@@ -56,7 +56,7 @@ async def test_cancelling_a_sliding_window_cancels_its_requests(server: RunningE
     server.emulator.seed_keys(200)
     async with OnePinClient(server.emulator.bootstrap.api_key, base_url=server.base_url) as c:
         with anyio.move_on_after(0.3) as scope:
-            async with c.api_keys.list(page_size=10, prefetch=8) as keys:
+            async with c.api_keys.list(page_size=10, max_concurrency=8) as keys:
                 await keys.__anext__()
                 server.emulator.inject(Fault.latency(1.0, times=None))
                 async for _ in keys:

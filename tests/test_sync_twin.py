@@ -29,7 +29,7 @@ def test_a_sync_call_makes_no_event_loop_and_starts_no_thread(
         created = client.api_keys.create(name="no-loop")
         assert client.api_keys.get(created.id).name == "no-loop"
         assert client.auth.whoami().key_name == "bootstrap"
-        assert [k.name for k in client.api_keys.list(prefetch=1)] == ["bootstrap", "no-loop"]
+        assert [k.name for k in client.api_keys.list(max_concurrency=1)] == ["bootstrap", "no-loop"]
 
 
 def open_connections_to(port: int) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any, Protocol, TypeVar
@@ -11,7 +12,9 @@ import msgspec
 
 from onepin._async._listing import KeyIterator
 from onepin._models import ApiKey, CreatedApiKey, KeyStatus, RotatedApiKey, WhoAmI
-from onepin._pagination import Page, list_params, page_from_envelope
+from onepin._options import ClientOptions
+from onepin._pacing import RateLimitPacer
+from onepin._pagination import KeyRange, Page, list_params, page_from_envelope, split_ranges
 from onepin._types import NOT_GIVEN, NotGiven
 from onepin._wire import Decoders
 
@@ -32,7 +35,6 @@ class Request(Protocol):
         params: Mapping[str, str | int] | None = None,
         body: Mapping[str, Any] | None = None,
         idempotent: bool = True,
-        paced: bool = False,
     ) -> T:
         """Send the call (retried as the client's options say) and decode the answer."""
         ...
@@ -62,21 +64,17 @@ class AuthResource:
 class ApiKeysResource:
     """``client.api_keys``: the workspace's API keys."""
 
-    def __init__(self, request: Request, *, prefetch: int) -> None:
+    def __init__(self, request: Request, options: ClientOptions, pacer: RateLimitPacer) -> None:
         self._request = request
-        self._prefetch = prefetch
+        self._options = options
+        self._pacer = pacer
 
     async def list_page(
         self, *, offset: int = 0, limit: int = 50, status: KeyStatus | str = KeyStatus.ACTIVE
     ) -> Page[ApiKey]:
         """One page of keys: ``limit`` (1-100) keys from ``offset``, filtered by ``status``."""
-        return await self._page(offset, limit, status, paced=False)
-
-    async def _page(self, offset: int, limit: int, status: str, *, paced: bool) -> Page[ApiKey]:
         params = list_params(offset, limit, status)
-        envelope = await self._request(
-            "GET", _KEYS, Decoders.api_key_list, params=params, paced=paced
-        )
+        envelope = await self._request("GET", _KEYS, Decoders.api_key_list, params=params)
         return page_from_envelope(envelope, offset=offset, limit=limit)
 
     def list(
@@ -84,20 +82,53 @@ class ApiKeysResource:
         *,
         status: KeyStatus | str = KeyStatus.ACTIVE,
         page_size: int = 100,
-        prefetch: int | None = None,
+        max_concurrency: int | None = None,
+        start: int = 0,
+        stop: int | None = None,
     ) -> KeyIterator:
-        """Every key, page after page, in server order: ``async for key in ...list():``.
+        """Every key from offset ``start`` (to ``stop``, else the end), in server order.
 
-        Once the first page tells the total, up to ``prefetch`` pages (default:
-        the client's ``prefetch``) are fetched side by side; items still come out
-        in order and at most one window of pages is held in memory.
+        ``async for key in client.api_keys.list():`` fetches pages side by side
+        in a window that adapts to the server (see ``KeyIterator``), up to
+        ``max_concurrency`` pages (default: the client's). Keys still come out
+        in order, each once, and at most a window of pages is held in memory.
+        ``start``/``stop`` list a range, as ``shards()`` hands out.
         """
-        list_params(0, page_size, status)
+        list_params(start, page_size, status)
+        if stop is not None and stop < start:
+            raise ValueError("stop must be None or >= start")
+        cap = self._options.max_concurrency if max_concurrency is None else max_concurrency
+        if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
+            raise ValueError("max_concurrency must be an integer >= 1")
         return KeyIterator(
-            partial(self._page, limit=page_size, status=KeyStatus(status), paced=True),
+            partial(self.list_page, status=status),
+            self._pacer,
             page_size=page_size,
-            prefetch=self._prefetch if prefetch is None else prefetch,
+            max_concurrency=cap,
+            max_wait=self._options.max_retry_wait,
+            start=start,
+            stop=stop,
         )
+
+    async def shards(
+        self, n: int, *, status: KeyStatus | str = KeyStatus.ACTIVE
+    ) -> builtins.list[KeyRange]:
+        """Split the listing into ``n`` contiguous ranges, to list in ``n`` processes.
+
+        Each ``KeyRange`` pickles; a worker lists it with its own client::
+
+            client.api_keys.list(status=r.status, start=r.start, stop=r.stop)
+
+        Together the ranges yield the listing exactly; the last one runs to the
+        end, keys created meanwhile included. One request (a one-key page) tells
+        the total; when the server does not count, there is a single range.
+        """
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ValueError("the number of shards must be an integer >= 1")
+        first = await self.list_page(limit=1, status=status)
+        if first.total is None:
+            return [KeyRange(0, None, str(status))]
+        return split_ranges(first.total, n, str(status))
 
     async def create(
         self,

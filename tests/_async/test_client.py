@@ -194,7 +194,7 @@ async def test_with_options_shares_the_pool(server: RunningEmulator) -> None:
         {"base_url": "not a url"},
         {"max_retries": -1},
         {"deadline": 0},
-        {"prefetch": 0},
+        {"max_concurrency": 0},
     ],
 )
 async def test_bad_options_are_configuration_errors(kwargs: dict[str, object]) -> None:

@@ -1,4 +1,4 @@
-"""``api_keys.list()``: sequential and prefetching streams, edge cases, fallback."""
+"""``api_keys.list()``: sequential and concurrent streams, edge cases, fallback."""
 
 from __future__ import annotations
 
@@ -37,12 +37,12 @@ async def test_exactly_one_page_makes_one_request(
     assert len(list_requests(server.emulator)) == 1
 
 
-@pytest.mark.parametrize("prefetch", [1, 8])
+@pytest.mark.parametrize("max_concurrency", [1, 8])
 async def test_partial_last_page(
-    client: OnePinClient, server: RunningEmulator, prefetch: int
+    client: OnePinClient, server: RunningEmulator, max_concurrency: int
 ) -> None:
     server.emulator.seed_keys(24)
-    got = await names(client, page_size=10, prefetch=prefetch)
+    got = await names(client, page_size=10, max_concurrency=max_concurrency)
     assert got == ["bootstrap"] + [f"seed-{n:02d}" for n in range(24)]
     assert sorted(int(q["offset"]) for q in list_requests(server.emulator)) == [0, 10, 20]
 
@@ -56,12 +56,14 @@ async def test_page_sizes(client: OnePinClient, server: RunningEmulator, page_si
     assert len(list_requests(server.emulator)) == -(-150 // page_size)
 
 
-@pytest.mark.parametrize("prefetch", [1, 4])
-async def test_total_absent_follows_next_links(server: RunningEmulator, prefetch: int) -> None:
+@pytest.mark.parametrize("max_concurrency", [1, 4])
+async def test_total_absent_follows_next_links(
+    server: RunningEmulator, max_concurrency: int
+) -> None:
     server.emulator.count_total = False
     server.emulator.seed_keys(25)
     async with OnePinClient(server.emulator.bootstrap.api_key, base_url=server.base_url) as c:
-        stream = c.api_keys.list(page_size=10, prefetch=prefetch)
+        stream = c.api_keys.list(page_size=10, max_concurrency=max_concurrency)
         got = [k.name async for k in stream]
     assert len(got) == 26
     assert stream.total is None
@@ -71,7 +73,7 @@ async def test_total_absent_follows_next_links(server: RunningEmulator, prefetch
 
 async def test_total_growing_mid_listing(client: OnePinClient, server: RunningEmulator) -> None:
     server.emulator.seed_keys(14)
-    stream = client.api_keys.list(page_size=5, prefetch=1)
+    stream = client.api_keys.list(page_size=5, max_concurrency=1)
     seen = [(await stream.__anext__()).name for _ in range(3)]
     server.emulator.create_key(name="late-1")
     server.emulator.create_key(name="late-2")
@@ -83,7 +85,7 @@ async def test_total_growing_mid_listing(client: OnePinClient, server: RunningEm
 
 async def test_total_shrinking_mid_listing(client: OnePinClient, server: RunningEmulator) -> None:
     server.emulator.seed_keys(19)
-    stream = client.api_keys.list(page_size=5, prefetch=1)
+    stream = client.api_keys.list(page_size=5, max_concurrency=1)
     first = await stream.__anext__()
     page = await client.api_keys.list_page(offset=10, limit=2)
     for key in page.items:
@@ -98,7 +100,7 @@ async def test_prefetch_keeps_order_and_completeness(
     client: OnePinClient, server: RunningEmulator
 ) -> None:
     server.emulator.seed_keys(999)
-    stream = client.api_keys.list(page_size=25, prefetch=8)
+    stream = client.api_keys.list(page_size=25, max_concurrency=8)
     got = [k.name async for k in stream]
     assert got == ["bootstrap"] + [f"seed-{n:03d}" for n in range(999)]
     offsets = sorted(int(q["offset"]) for q in list_requests(server.emulator))
@@ -111,12 +113,12 @@ async def test_early_exit_leaves_nothing_in_flight(
 ) -> None:
     server.emulator.seed_keys(500)
     got = []
-    async for key in client.api_keys.list(page_size=10, prefetch=4):
+    async for key in client.api_keys.list(page_size=10, max_concurrency=4):
         got.append(key.name)
         if len(got) == 15:
             break
     requested = len(list_requests(server.emulator))
-    assert requested == 5  # the first page, then one window of 4
+    assert requested == 3  # the first page, then a first window of two
     # the same client goes on working: no connection or task was left behind
     assert (await client.auth.whoami()).key_name == "bootstrap"
     assert len(list_requests(server.emulator)) == requested
@@ -169,7 +171,7 @@ async def test_prefetch_falls_back_when_links_disagree() -> None:
         base_url="https://api.example",
         http_client=httpx.AsyncClient(transport=transport),
     ) as c:
-        stream = c.api_keys.list(page_size=20, prefetch=4)
+        stream = c.api_keys.list(page_size=20, max_concurrency=4)
         got = [k.name async for k in stream]
     assert got == [f"k{i:03d}" for i in range(95)]
 
@@ -178,7 +180,7 @@ async def test_sliding_window_keeps_order_and_completeness(
     client: OnePinClient, server: RunningEmulator
 ) -> None:
     server.emulator.seed_keys(999)
-    async with client.api_keys.list(page_size=25, prefetch=8) as keys:
+    async with client.api_keys.list(page_size=25, max_concurrency=8) as keys:
         got = [k.name async for k in keys]
     assert got == ["bootstrap"] + [f"seed-{n:03d}" for n in range(999)]
     offsets = sorted(int(q["offset"]) for q in list_requests(server.emulator))
@@ -191,7 +193,7 @@ async def test_sliding_window_early_exit_cancels_in_flight(
 ) -> None:
     server.emulator.seed_keys(500)
     got = []
-    async with client.api_keys.list(page_size=10, prefetch=4) as keys:
+    async with client.api_keys.list(page_size=10, max_concurrency=4) as keys:
         async for key in keys:
             got.append(key.name)
             if len(got) == 15:
@@ -200,7 +202,7 @@ async def test_sliding_window_early_exit_cancels_in_flight(
     assert [k.name async for k in keys] == []  # a closed stream yields nothing more
     started = len(list_requests(server.emulator))
     # bounded: the first page, the one consumed after it, and at most twice
-    # `prefetch` pages requested ahead
+    # `max_concurrency` pages requested ahead
     assert started <= 1 + 1 + 2 * 4
     assert (await client.auth.whoami()).key_name == "bootstrap"
 
@@ -221,7 +223,7 @@ async def test_sliding_window_falls_back_when_links_disagree() -> None:
             base_url="https://api.example",
             http_client=httpx.AsyncClient(transport=transport),
         ) as c,
-        c.api_keys.list(page_size=20, prefetch=4) as keys,
+        c.api_keys.list(page_size=20, max_concurrency=4) as keys,
     ):
         got = [k.name async for k in keys]
     assert got == [f"k{i:03d}" for i in range(95)]
@@ -243,7 +245,7 @@ async def test_a_failing_page_raises_in_order() -> None:
         got: list[str] = []
 
         async def consume() -> None:
-            async with c.api_keys.list(page_size=10, prefetch=8) as keys:
+            async with c.api_keys.list(page_size=10, max_concurrency=8) as keys:
                 async for key in keys:
                     got.append(key.name)
 
@@ -258,7 +260,7 @@ async def test_a_rate_limited_listing_is_paced_not_burst() -> None:
     with emulator.serve() as server:
         async with (
             OnePinClient(key.api_key, base_url=server.base_url) as c,
-            c.api_keys.list(page_size=5, prefetch=4, status="all") as keys,
+            c.api_keys.list(page_size=5, max_concurrency=4, status="all") as keys,
         ):
             got = [k.name async for k in keys]
     assert len(got) == 301

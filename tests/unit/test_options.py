@@ -36,8 +36,8 @@ OPTIONS = list(ClientOptions.__struct_fields__)
         {"max_retry_wait": -1},
         {"max_retry_wait": "60"},
         {"trust_idempotency_keys": "yes"},
-        {"prefetch": 0},
-        {"prefetch": 2.5},
+        {"max_concurrency": 0},
+        {"max_concurrency": 2.5},
     ],
 )
 def test_every_bad_value_is_a_configuration_error(changes: dict[str, object]) -> None:
@@ -91,4 +91,4 @@ def test_unknown_names_are_a_type_error_naming_the_known_ones() -> None:
 def test_options_are_frozen() -> None:
     with pytest.raises(AttributeError):
         ClientOptions().max_retries = 3  # type: ignore[misc]
-    assert msgspec.structs.asdict(ClientOptions())["prefetch"] == 8
+    assert msgspec.structs.asdict(ClientOptions())["max_concurrency"] == 32

@@ -48,6 +48,17 @@ def test_an_empty_budget_waits_for_the_reset() -> None:
 def test_a_429_pushes_every_caller_back() -> None:
     clock = Clock()
     pacer = RateLimitPacer(clock)
-    pacer.back_off(3.0)
+    pacer.throttled(3.0)
     assert pacer.reserve() == pytest.approx(3.0)
     assert pacer.reserve() == pytest.approx(3.0)  # no interval known: same slot
+    pacer.throttled(None)
+    assert pacer.throttles == 2
+
+
+def test_the_budget_is_the_last_remaining_count() -> None:
+    pacer = RateLimitPacer(Clock())
+    assert pacer.budget is None
+    pacer.observe("7", "2.0")
+    assert pacer.budget == 7
+    pacer.observe("0", "2.0")
+    assert pacer.budget == 0

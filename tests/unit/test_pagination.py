@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pickle
 from urllib.parse import parse_qs, urlsplit
 
-from onepin._pagination import Page, next_offset
+import pytest
+
+from onepin._pagination import KeyRange, Page, next_offset, split_ranges
 
 
 def test_next_link_parsing() -> None:
@@ -20,3 +23,19 @@ def test_next_link_parsing() -> None:
     assert next_offset(page(0, 10, 30, "https://h/x")).mismatch
     assert next_offset(page(0, 0, 30, link)).offset is None
     assert parse_qs(urlsplit(link).query)["offset"] == ["10"]
+
+
+def test_a_next_link_beyond_a_stale_total_goes_on() -> None:
+    page = Page(items=[1, 2], offset=8, limit=2, total=10, next="https://h/x?offset=10&limit=2")
+    following = next_offset(page)
+    assert following.offset == 10
+    assert following.mismatch  # pages computed from the total no longer hold
+
+
+def test_ranges_cover_the_listing_once() -> None:
+    ranges = split_ranges(10, 3, "all")
+    assert ranges == [KeyRange(0, 4, "all"), KeyRange(4, 8, "all"), KeyRange(8, None, "all")]
+    assert split_ranges(0, 2, "active") == [KeyRange(0, 0, "active"), KeyRange(0, None, "active")]
+    assert pickle.loads(pickle.dumps(ranges[1])) == ranges[1]  # noqa: S301 - our own bytes
+    with pytest.raises(ValueError, match="shards"):
+        split_ranges(10, 0, "all")

@@ -1,0 +1,271 @@
+"""Listings at full speed by default: an adaptive window, writes during a listing, ranges."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+
+from onepin import KeyRange
+from onepin._async import OnePinClient
+from onepin._synchronization import async_sleep
+from onepin.testing import RunningEmulator
+
+pytestmark = pytest.mark.anyio
+
+KEYS = "/api/v1/api-keys"
+
+
+class CountingTransport(httpx.AsyncHTTPTransport):
+    """A real transport that counts the requests it has in flight at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self.in_flight = 0
+        self.most = 0
+        self.sent = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        with self._lock:
+            self.in_flight += 1
+            self.sent += 1
+            self.most = max(self.most, self.in_flight)
+        try:
+            return await super().handle_async_request(request)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+
+@asynccontextmanager
+async def counted_client(
+    server: RunningEmulator, **options: Any
+) -> AsyncIterator[tuple[OnePinClient, CountingTransport]]:
+    """A client over a transport that counts, both closed at the end."""
+    transport = CountingTransport()
+    async with (
+        httpx.AsyncClient(transport=transport) as http,
+        OnePinClient(
+            server.emulator.bootstrap.api_key, base_url=server.base_url, http_client=http, **options
+        ) as client,
+    ):
+        yield client, transport
+
+
+async def test_plain_iteration_widens_its_window(server: RunningEmulator) -> None:
+    server.emulator.seed_keys(1999)
+    server.emulator.latency = 0.02
+    async with counted_client(server) as (client, transport):
+        ids = [k.id async for k in client.api_keys.list(page_size=20)]
+    assert len(ids) == len(set(ids)) == 2000
+    assert transport.sent == 100  # every page once, none past the end
+    assert transport.most >= 16  # widened well beyond a fixed window of 8
+
+
+async def test_the_sliding_window_widens_too(server: RunningEmulator) -> None:
+    server.emulator.seed_keys(1999)
+    server.emulator.latency = 0.02
+    async with (
+        counted_client(server) as (client, transport),
+        client.api_keys.list(page_size=20) as keys,
+    ):
+        ids = [k.id async for k in keys]
+    assert len(ids) == len(set(ids)) == 2000
+    assert transport.most >= 16
+
+
+@pytest.mark.parametrize("sliding", [False, True])
+async def test_max_concurrency_caps_the_window(server: RunningEmulator, sliding: bool) -> None:
+    server.emulator.seed_keys(599)
+    server.emulator.latency = 0.01
+    async with counted_client(server, max_concurrency=3) as (client, transport):
+        stream = client.api_keys.list(page_size=20)
+        if sliding:
+            async with stream:
+                ids = [k.id async for k in stream]
+        else:
+            ids = [k.id async for k in stream]
+    assert len(set(ids)) == 600
+    assert transport.most <= 3
+    async with counted_client(server) as (client, transport):
+        assert len([k async for k in client.api_keys.list(page_size=20, max_concurrency=2)]) == 600
+    assert transport.most <= 2
+
+
+async def test_leaving_a_plain_loop_early_leaves_nothing_running(server: RunningEmulator) -> None:
+    server.emulator.seed_keys(2999)
+    server.emulator.latency = 0.01
+    async with counted_client(server) as (client, transport):
+        n = 0
+        async for _ in client.api_keys.list(page_size=10):
+            n += 1
+            if n == 700:
+                break
+        assert transport.in_flight == 0
+        sent = transport.sent
+        await async_sleep(0.1)
+        assert transport.sent == sent  # nothing went on in the background
+        assert sent < 300  # and it did not read far past what was consumed
+
+
+@pytest.mark.parametrize("sliding", [False, True])
+async def test_keys_created_during_a_listing_come_once_at_the_end(
+    client: OnePinClient, server: RunningEmulator, sliding: bool
+) -> None:
+    server.emulator.seed_keys(499)
+    before = [k.id async for k in client.api_keys.list()]
+    stream = client.api_keys.list(page_size=10)
+    got: list[str] = []
+    late: list[str] = []
+
+    async def consume() -> None:
+        async for key in stream:
+            got.append(key.id)
+            if len(got) == 50:
+                late.extend(server.emulator.create_key(name=f"late-{i}").id for i in range(30))
+
+    if sliding:
+        async with stream:
+            await consume()
+    else:
+        await consume()
+    assert len(got) == len(set(got))
+    assert got == before + late
+
+
+class ListServer:
+    """A server listing ``items`` with next links; ``after`` changes them mid-listing.
+
+    ``after[offset]`` runs once the page at ``offset`` was served; ``total``, if
+    given, is reported instead of the real count (a stale count).
+    """
+
+    def __init__(self, items: list[str], *, total: int | None = None) -> None:
+        self.items = items
+        self.total = total
+        self.after: dict[int, Callable[[list[str]], None]] = {}
+        self.transport = httpx.MockTransport(self.handle)
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        offset = int(request.url.params["offset"])
+        limit = int(request.url.params["limit"])
+        page = self.items[offset : offset + limit]
+        end = offset + len(page)
+        link = f"https://api.example/api/v1/api-keys?offset={end}&limit={limit}"
+        body = {
+            "data": [
+                {
+                    "id": key_id,
+                    "workspace_id": "ws",
+                    "name": key_id,
+                    "active": True,
+                    "created_at": "2024-04-15T09:30:00Z",
+                    "updated_at": "2024-04-15T09:30:00Z",
+                }
+                for key_id in page
+            ],
+            "meta": {"request_id": "r"},
+            "pagination": {
+                "limit": limit,
+                "total": len(self.items) if self.total is None else self.total,
+                "next": link if end < len(self.items) else None,
+            },
+        }
+        change = self.after.pop(offset, None)
+        if change is not None:
+            change(self.items)
+        return httpx.Response(200, json=body)
+
+
+def mock_client(server: ListServer) -> OnePinClient:
+    return OnePinClient(
+        "op_live_x",
+        base_url="https://api.example",
+        http_client=httpx.AsyncClient(transport=server.transport),
+    )
+
+
+async def listed(server: ListServer, *, sliding: bool, **kwargs: Any) -> list[str]:
+    async with mock_client(server) as c:
+        stream = c.api_keys.list(page_size=10, **kwargs)
+        if not sliding:
+            return [k.id async for k in stream]
+        async with stream:
+            return [k.id async for k in stream]
+
+
+@pytest.mark.parametrize("sliding", [False, True])
+async def test_a_stale_total_does_not_end_a_listing_that_has_a_next_link(sliding: bool) -> None:
+    items = [f"k{i:03d}" for i in range(80)]
+    assert await listed(ListServer(list(items), total=50), sliding=sliding) == items
+
+
+@pytest.mark.parametrize("sliding", [False, True])
+async def test_keys_pushed_back_mid_listing_are_not_listed_twice(sliding: bool) -> None:
+    items = [f"k{i:03d}" for i in range(200)]
+    server = ListServer(list(items))
+    server.after[20] = lambda keys: keys.__setitem__(slice(0, 0), ["new-1", "new-2", "new-3"])
+    got = await listed(server, sliding=sliding)
+    assert len(got) == len(set(got))
+    assert [k for k in got if k in items] == items
+
+
+@pytest.mark.parametrize("sliding", [False, True])
+async def test_keys_pulled_forward_mid_listing_are_not_skipped(sliding: bool) -> None:
+    items = [f"k{i:03d}" for i in range(200)]
+    server = ListServer(list(items))
+    server.after[20] = lambda keys: keys.__delitem__(slice(5, 8))  # three deleted
+    got = await listed(server, sliding=sliding)
+    assert len(got) == len(set(got))
+    survivors = [k for k in items if k not in ("k005", "k006", "k007")]
+    assert [k for k in got if k in survivors] == survivors
+
+
+@pytest.mark.parametrize("sliding", [False, True])
+async def test_start_and_stop_list_a_range(sliding: bool) -> None:
+    items = [f"k{i:03d}" for i in range(95)]
+    assert await listed(ListServer(items), sliding=sliding, start=15, stop=62) == items[15:62]
+    assert await listed(ListServer(items), sliding=sliding, start=90) == items[90:]
+    assert await listed(ListServer(items), sliding=sliding, start=95) == []
+
+
+async def test_shards_split_a_listing_exactly(
+    client: OnePinClient, server: RunningEmulator
+) -> None:
+    server.emulator.seed_keys(1233)
+    everything = [k.id async for k in client.api_keys.list(status="all")]
+    shards = await client.api_keys.shards(4, status="all")
+    assert len(shards) == 4
+    assert all(isinstance(s, KeyRange) for s in shards)
+    assert shards[0].start == 0
+    assert shards[-1].stop is None  # the last range takes whatever is created meanwhile
+    assert [a.stop for a in shards[:-1]] == [b.start for b in shards[1:]]
+    parts = []
+    for shard in shards:
+        stream = client.api_keys.list(status=shard.status, start=shard.start, stop=shard.stop)
+        parts.append([k.id async for k in stream])
+    assert [len(p) for p in parts[:-1]] == [309, 309, 309]
+    assert list(itertools.chain(*parts)) == everything
+
+
+async def test_more_shards_than_keys(client: OnePinClient) -> None:
+    shards = await client.api_keys.shards(3)
+    assert len(shards) == 3
+    ids = [[k.id async for k in client.api_keys.list(start=s.start, stop=s.stop)] for s in shards]
+    assert list(itertools.chain(*ids)) == [(await client.auth.whoami()).api_key_id]
+    with pytest.raises(ValueError, match="shards"):
+        await client.api_keys.shards(0)
+
+
+async def test_aclose_ends_the_stream(client: OnePinClient, server: RunningEmulator) -> None:
+    server.emulator.seed_keys(50)
+    stream = client.api_keys.list(page_size=10)
+    await stream.__anext__()
+    await stream.aclose()
+    assert [k async for k in stream] == []
