@@ -64,3 +64,21 @@ def test_audit_of_a_listing_today_and_months_later(
     }
     assert {(r.age_days, r.idle_days) for r in today if r.key.name != "bootstrap"} == {(0, None)}
     assert next(r.idle_days for r in today if r.key.name == "bootstrap") == 0
+
+
+def test_every_finding_over_seeded_keys(client: OnePinClient, server: RunningEmulator) -> None:
+    server.emulator.seed_keys(200, seed=13)
+    now = datetime.now(UTC)
+    summary = Summary()
+    revoked: list[KeyAudit] = []
+    with client.api_keys.list(status="all") as keys:
+        for key in keys:
+            result = summary.add(audit_key(key, now=now))
+            if key.revoked_at is not None:
+                revoked.append(result)
+
+    assert summary.keys == 201  # with the bootstrap key
+    assert all(summary.counts[finding] > 0 for finding in Finding), summary
+    assert 0 < summary.flagged < summary.keys
+    assert revoked and all(r.findings == () for r in revoked)
+    assert str(summary).startswith("201 keys: ")
