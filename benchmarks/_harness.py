@@ -67,6 +67,8 @@ class Row:
     raw: dict[str, Any] = field(default_factory=dict)
     skipped: str | None = None
     """Why the row could not run (an API it needs is missing), else None."""
+    failed: str | None = None
+    """The error that stopped the row, else None."""
 
 
 def median(values: list[float]) -> float:

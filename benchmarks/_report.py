@@ -41,6 +41,9 @@ def table(rows: list[Row]) -> str:
     """A markdown table: one line per measure, the row's name on its first line."""
     out = ["| benchmark | measure | value | target |", "|---|---|---|---|"]
     for row in rows:
+        if row.failed is not None:
+            out.append(f"| {row.name} | FAILED: {row.failed} | | |")
+            continue
         if row.skipped is not None:
             out.append(f"| {row.name} | not run: {row.skipped} | | |")
             continue

@@ -11,10 +11,9 @@ from typing import Literal
 
 import anyio
 import httpx
-import msgspec
 
 from benchmarks._harness import Line, Row, Target, fresh
-from benchmarks._payloads import key_json, page_bytes
+from benchmarks._payloads import page_bytes
 
 Kind = Literal["async", "sync"]
 FAKE_KEY = "op_live_x"
@@ -30,13 +29,10 @@ def peak_mb() -> float:
 
 
 def _pages(total: int) -> httpx.MockTransport:
-    items = msgspec.json.encode([key_json(i) for i in range(100)])
-
     def handler(request: httpx.Request) -> httpx.Response:
         offset = int(request.url.params["offset"])
         limit = int(request.url.params["limit"])
-        body = page_bytes(offset, limit, total, items if limit == 100 else None)
-        return httpx.Response(200, content=body)
+        return httpx.Response(200, content=page_bytes(offset, limit, total))
 
     return httpx.MockTransport(handler)
 

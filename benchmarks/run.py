@@ -13,6 +13,7 @@ import argparse
 import importlib
 import sys
 import time
+import traceback
 from pathlib import Path
 
 from benchmarks._harness import Row
@@ -49,7 +50,12 @@ def main(argv: list[str] | None = None) -> int:
             continue
         print(f"running {name} ...", file=sys.stderr, flush=True)
         row_started = time.perf_counter()
-        row: Row = importlib.import_module(f"benchmarks.{name}").bench(args.quick)
+        try:
+            row: Row = importlib.import_module(f"benchmarks.{name}").bench(args.quick)
+        except Exception as exc:  # the other rows still run; the exit status says it
+            traceback.print_exc()
+            first_line = next(iter(str(exc).splitlines()), "")
+            row = Row(name, failed=f"{type(exc).__name__}: {first_line}")
         row.raw["seconds"] = time.perf_counter() - row_started
         if row.skipped is not None:
             print(f"  {name}: not run: {row.skipped}", file=sys.stderr, flush=True)
@@ -58,4 +64,4 @@ def main(argv: list[str] | None = None) -> int:
     print(table(rows))
     write_json(args.json, rows, quick=args.quick, seconds=seconds)
     print(f"\nmachine: {machine()}\ntook {seconds:.0f} s; written: {args.json}", file=sys.stderr)
-    return 0
+    return 1 if any(row.failed for row in rows) else 0
