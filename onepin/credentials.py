@@ -229,19 +229,23 @@ def resolve(
     return Credentials(key[0].strip(), url[0], key[1], url[1], path, name)
 
 
-def check_rewritable(path: Path) -> int | None:
+def check_rewritable(path: Path, *, repair: bool = False) -> int | None:
     """Check, before any network call, that ``path`` can be rewritten.
 
     Raises ``OnePinConfigurationError`` for a file that cannot be read or is not
-    valid TOML (or a directory in its place); returns the permission bits of a
-    file that group or others can read (``save_profile(repair_mode=True)``
-    fixes them), else ``None``.
+    valid TOML (or a directory in its place). Returns the permission bits of a
+    file that group or others can read, else ``None``; with ``repair`` such a
+    file is made 0600 first (its old bits are still returned).
     """
     read = _read(path)
-    if read is None:
+    if read is None or not read[1] & _LOOSE:
         return None
-    mode = read[1]
-    return mode if mode & _LOOSE else None
+    if repair:
+        try:
+            os.chmod(path, 0o600)
+        except OSError as exc:
+            raise OnePinConfigurationError(f"Cannot chmod 600 {path}: {exc.strerror}") from None
+    return read[1]
 
 
 @contextlib.contextmanager
@@ -292,7 +296,7 @@ def _write_atomic(path: Path, text: str) -> None:
 
 
 @contextlib.contextmanager
-def _editing(path: Path, repair_mode: bool) -> Iterator[tomlkit.TOMLDocument]:
+def _editing(path: Path) -> Iterator[tomlkit.TOMLDocument]:
     """The file's document to change in place; written back (or removed when empty) after."""
     import tomlkit
 
@@ -301,12 +305,12 @@ def _editing(path: Path, repair_mode: bool) -> Iterator[tomlkit.TOMLDocument]:
     with _locked(target.parent):
         read = _read(target)
         doc = tomlkit.document() if read is None else read[0]
-        if read is not None and not repair_mode:
+        if read is not None:
             _refuse_loose(path, read[1])
         before = doc.as_string()
         yield doc
         text = doc.as_string()
-        if read is not None and text == before and not (read[1] & _LOOSE):
+        if read is not None and text == before:
             return
         try:
             if text.strip():
@@ -323,18 +327,17 @@ def save_profile(
     path: Path | None = None,
     *,
     profile: str | None = None,
-    repair_mode: bool = False,
 ) -> Path:
     """Set a profile's ``api_key`` and ``base_url`` (none: removed), changing nothing else.
 
     Atomic and locked, 0600 file in a 0700 directory. A file that group or
-    others can read is refused, unless ``repair_mode`` (it is rewritten 0600).
+    others can read is refused (see ``check_rewritable(repair=True)``).
     """
     import tomlkit
 
     path = path or credentials_path()
     name = profile_name(profile, {})
-    with _editing(path, repair_mode) as doc:
+    with _editing(path) as doc:
         section = doc.get(name)
         if not isinstance(section, dict):
             section = tomlkit.table()
@@ -356,7 +359,7 @@ def remove_profile(path: Path | None = None, *, profile: str | None = None) -> b
     name = profile_name(profile, {})
     if not path.exists():
         return False
-    with _editing(path, repair_mode=False) as doc:
+    with _editing(path) as doc:
         found = name in doc
         if found:
             del doc[name]

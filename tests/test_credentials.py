@@ -293,8 +293,10 @@ def test_check_rewritable(path: Path) -> None:
     assert check_rewritable(path) is None
     os.chmod(path, 0o644)
     assert check_rewritable(path) == 0o644  # loose: login may repair it
-    save_profile(KEY_ENV, None, path, repair_mode=True)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    assert check_rewritable(path, repair=True) == 0o644
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert check_rewritable(path) is None
     path.write_text("[default\n")
     with pytest.raises(OnePinConfigurationError, match="not valid TOML"):
         check_rewritable(path)

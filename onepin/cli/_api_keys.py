@@ -1,22 +1,30 @@
-"""``onepin api-keys``: list, create, get, update, delete and rotate the workspace's keys."""
+"""``onepin api-keys``: list, create, get, update and delete the workspace's keys.
+
+``rotate`` has a module of its own (``_rotate``). KEY is an id or a unique
+name; the key the CLI itself runs with is guarded by ``--force``.
+"""
 
 from __future__ import annotations
 
-import sys
+import contextlib
 from typing import TYPE_CHECKING
 
 import click
 
-from onepin.cli._context import (
-    api_client,
-    current_credentials,
-    global_options,
-    open_client,
-    settings,
+from onepin.cli._client import api_client, current_credentials, open_client
+from onepin.cli._context import global_options, settings
+from onepin.cli._guard import confirm, gone_credentials_note, guard_own_key
+from onepin.cli._lookup import find_key, key_argument, keys_named
+from onepin.cli._render import (
+    json_fields,
+    key_fields,
+    secret_fields,
+    show_key,
+    show_secret,
+    to_builtins,
 )
-from onepin.cli._errors import CliError
-from onepin.cli._lookup import find_key, guard_own_key
-from onepin.cli._render import fmt, key_status, show_key, show_secret, to_builtins
+from onepin.cli._scopes import ScopeOption, choose_scopes, scope_options
+from onepin.cli._table import print_keys
 
 if TYPE_CHECKING:
     from onepin._models import ApiKey
@@ -24,13 +32,26 @@ if TYPE_CHECKING:
 __all__ = ["api_keys"]
 
 
-@click.group("api-keys")
+@click.group("api-keys", short_help="List, create, show, update, revoke and rotate API keys.")
 @global_options
 def api_keys() -> None:
-    """List, create, show, update, revoke and rotate API keys (KEY: an id or a unique name)."""
+    """List, create, show, update, revoke and rotate API keys (KEY: an id or a unique name).
+
+    \b
+    Examples:
+      onepin api-keys list --search ci
+      onepin api-keys create ci-deploy --scope workflows:run
+      onepin api-keys rotate ci-deploy --overlap --save
+    """  # noqa: D301 - \b keeps click from rewrapping the examples
 
 
-@api_keys.command("list")
+def _listing_note(shown: int, total: int | None, filtered: bool) -> str:
+    if filtered:
+        return f"Showing the first {shown:,} matching keys; use --all or --limit for more"
+    return f"Showing {shown:,} of {total:,} keys; use --all or --limit"
+
+
+@api_keys.command("list", short_help="List keys (a table on a terminal, TSV when piped).")
 @click.option(
     "--status",
     type=click.Choice(["active", "revoked", "all"]),
@@ -44,8 +65,15 @@ def api_keys() -> None:
 )
 @click.option("--all", "all_", is_flag=True, help="Every key, page after page.")
 @global_options
+@json_fields(key_fields)
 def list_keys(status: str, search: str | None, limit: int | None, all_: bool) -> None:
-    """List keys, newest last."""
+    """List keys, oldest first: a table fitted to a terminal, tab-separated when piped.
+
+    \b
+    Examples:
+      onepin api-keys list --status all --search deploy
+      onepin api-keys list --all --json id,name,last_used_at
+    """  # noqa: D301 - \b keeps click from rewrapping the examples
     if all_ and limit is not None:
         raise click.UsageError("--limit and --all cannot be used together")
     out = settings().out
@@ -53,67 +81,84 @@ def list_keys(status: str, search: str | None, limit: int | None, all_: bool) ->
     needle = search.casefold() if search else None
     keys: list[ApiKey] = []
     page_size = 100 if wanted is None or needle else min(wanted, 100)
+    more = False
+    scan = wanted is None or needle is not None  # a full pass: keep pages in flight
     with api_client() as client:
         stream = client.api_keys.list(status=status, page_size=page_size)
-        seen = 0
-        for key in stream:
-            seen += 1
-            if all_ and seen % page_size == 0:
-                out.progress(seen, stream.total)
-            if needle is not None and needle not in key.name.casefold():
-                continue
-            keys.append(key)
-            if wanted is not None and len(keys) >= wanted:
-                break
-        if all_:
+        with stream if scan else contextlib.nullcontext(stream) as it:
+            for seen, key in enumerate(it, 1):
+                if all_ and seen % page_size == 0:
+                    of = f"/{it.total:,}" if it.total is not None else ""
+                    out.progress(f"Fetched {seen:,}{of} keys")
+                if needle is not None and needle not in key.name.casefold():
+                    continue
+                if wanted is not None and len(keys) >= wanted:
+                    more = True  # one match past the limit
+                    break
+                keys.append(key)
+                if len(keys) == wanted and needle is None and it.total is not None:
+                    more = it.total > seen
+                    break
             out.progress_done()
+            total = it.total
     if out.json_mode:
         out.json([to_builtins(k) for k in keys])
-        return
-    headers = ["ID", "NAME", "PREVIEW", "STATUS", "SCOPES", "RATE LIMIT", "LAST USED", "CREATED"]
-    rows = [
-        [
-            k.id,
-            k.name,
-            k.preview or "-",
-            key_status(k),
-            fmt(k.scopes),
-            str(k.rate_limit_per_min) if k.rate_limit_per_min else "-",
-            fmt(k.last_used_at),
-            fmt(k.created_at),
-        ]
-        for k in keys
-    ]
-    out.table(headers, rows)
-    if not keys:
-        out.message("No API keys match.")
+    else:
+        print_keys(out, keys)
+        if not keys:
+            out.message("No API keys match.")
+    if more:
+        out.message(_listing_note(len(keys), total, needle is not None))
 
 
-@api_keys.command("create")
+@api_keys.command("create", short_help="Create a key and print its secret, once.")
 @click.argument("name")
-@click.option(
-    "--scope",
-    "scopes",
-    multiple=True,
-    metavar="SCOPE",
-    help="Grant SCOPE (repeat). Default: your own scopes.",
-)
+@scope_options
 @click.option("--rate-limit", type=click.IntRange(min=1), default=None, help="Requests per minute.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the secret (for scripts).")
 @global_options
-def create_key(name: str, scopes: tuple[str, ...], rate_limit: int | None) -> None:
-    """Create a key named NAME and print its secret, once."""
+@json_fields(secret_fields)
+def create_key(
+    name: str, scopes: tuple[str, ...], all_scopes: bool, rate_limit: int | None, quiet: bool
+) -> None:
+    """Create a key named NAME and print its secret, once.
+
+    Give its scopes with --scope (repeat) or --all-scopes; on a terminal you
+    are asked. A name already in use is allowed, with a warning: keys are
+    found by name.
+
+    \b
+    Examples:
+      onepin api-keys create ci-deploy --scope workflows:read --scope workflows:run
+      export ONEPIN_API_KEY=$(onepin api-keys create ci --scope voices:read --quiet)
+    """  # noqa: D301 - \b keeps click from rewrapping the examples
+    out = settings().out
+    if quiet and out.json_mode:
+        raise click.UsageError("--quiet and --json cannot be used together")
+    chosen = choose_scopes(out, scopes, all_scopes)
     with api_client() as client:
-        created = client.api_keys.create(
-            name=name, scopes=list(scopes) if scopes else None, rate_limit_per_min=rate_limit
-        )
-    show_secret(settings().out, created, "Created")
+        same = keys_named(client, name, status="active", enough=1)
+        if same:
+            out.warning(
+                f'Warning: a key named "{name}" exists already ({same[0].id}); '
+                "names are how keys are found, so consider another"
+            )
+        created = client.api_keys.create(name=name, scopes=chosen, rate_limit_per_min=rate_limit)
+    show_secret(out, created, "Created", quiet=quiet)
 
 
-@api_keys.command("get")
-@click.argument("key")
+@api_keys.command("get", short_help="Show one key.")
+@key_argument
 @global_options
+@json_fields(key_fields)
 def get_key(key: str) -> None:
-    """Show one key."""
+    """Show one key, by id or by its unique name.
+
+    \b
+    Examples:
+      onepin api-keys get ci-deploy
+      onepin api-keys get 3fa85f64-5717-4562-b3fc-2c963f66afa6 --json scopes
+    """  # noqa: D301 - \b keeps click from rewrapping the examples
     with api_client() as client:
         show_key(settings().out, find_key(client, key))
 
@@ -130,21 +175,39 @@ def _rate_limit(value: str | None) -> int | None:
     return number
 
 
-@api_keys.command("update")
-@click.argument("key")
+@api_keys.command("update", short_help="Change a key's name, scopes, rate limit or state.")
+@key_argument
 @click.option("--name", metavar="NAME", help="New name.")
 @click.option(
-    "--scope", "scopes", multiple=True, metavar="SCOPE", help="Replace the scopes (repeat)."
+    "--scope",
+    "scopes",
+    cls=ScopeOption,
+    multiple=True,
+    metavar="SCOPE",
+    help="Replace the scopes (repeat).",
 )
 @click.option(
     "--rate-limit", metavar="N|none", help="Requests per minute, or 'none' to remove the limit."
 )
 @click.option("--activate/--deactivate", "active", default=None, help="Enable or disable the key.")
+@click.option("--force", is_flag=True, help="Allow deactivating the key the CLI itself is using.")
 @global_options
+@json_fields(key_fields)
 def update_key(
-    key: str, name: str | None, scopes: tuple[str, ...], rate_limit: str | None, active: bool | None
+    key: str,
+    name: str | None,
+    scopes: tuple[str, ...],
+    rate_limit: str | None,
+    active: bool | None,
+    force: bool,
 ) -> None:
-    """Change a key's name, scopes, rate limit or state."""
+    """Change a key's name, scopes, rate limit or state.
+
+    \b
+    Examples:
+      onepin api-keys update ci-deploy --scope workflows:read --rate-limit 600
+      onepin api-keys update old-laptop --deactivate
+    """  # noqa: D301 - \b keeps click from rewrapping the examples
     from onepin import NOT_GIVEN
 
     limit = _rate_limit(rate_limit) if rate_limit is not None else NOT_GIVEN
@@ -154,6 +217,8 @@ def update_key(
         )
     with api_client() as client:
         target = find_key(client, key)
+        if active is False:
+            guard_own_key(client, target, force, "deactivate")
         updated = client.api_keys.update(
             target.id,
             name=name if name is not None else NOT_GIVEN,
@@ -164,67 +229,30 @@ def update_key(
     show_key(settings().out, updated)
 
 
-@api_keys.command("delete")
-@click.argument("key")
+@api_keys.command("delete", short_help="Revoke a key.")
+@key_argument
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--force", is_flag=True, help="Allow revoking the key the CLI itself is using.")
 @global_options
+@json_fields(key_fields)
 def delete_key(key: str, yes: bool, force: bool) -> None:
-    """Revoke a key (it stops working at once; the row is kept)."""
+    """Revoke a key: it stops working at once; the row is kept.
+
+    \b
+    Examples:
+      onepin api-keys delete old-laptop
+      onepin api-keys delete 3fa85f64-5717-4562-b3fc-2c963f66afa6 --yes
+    """  # noqa: D301 - \b keeps click from rewrapping the examples
     out = settings().out
-    with api_client() as client:
+    creds = current_credentials()
+    with open_client(creds) as client:
         target = find_key(client, key)
-        guard_own_key(client, target, force, "revoke")
-        if not yes:
-            if not sys.stdin.isatty():
-                raise click.UsageError("refusing to revoke without confirmation: pass --yes")
-            if not click.confirm(f'Revoke API key "{target.name}" ({target.id})?', err=True):
-                raise CliError("Cancelled; nothing was revoked.", code="CANCELLED")
+        in_use = guard_own_key(client, target, force, "revoke")
+        confirm(f'Revoke API key "{target.name}" ({target.id})?', yes, "revoke")
         revoked = client.api_keys.delete(target.id)
     if out.json_mode:
         out.json(to_builtins(revoked))
     else:
         out.success(f'Revoked API key "{revoked.name}" ({revoked.id})')
-
-
-@api_keys.command("rotate")
-@click.argument("key")
-@click.option("--save", is_flag=True, help="Check the new key, then replace the saved one with it.")
-@click.option("--force", is_flag=True, help="Allow rotating the key the CLI itself is using.")
-@global_options
-def rotate_key(key: str, save: bool, force: bool) -> None:
-    """Revoke a key and create its successor (same name, scopes, limit); print the new secret."""
-    from onepin.credentials import display_path, load_profile, save_profile
-
-    out = settings().out
-    creds = current_credentials()
-    with open_client(creds.api_key, creds.base_url) as client:
-        target = find_key(client, key)
-        if save:
-            saved = load_profile(creds.path)
-            saved_id = None
-            if saved.get("api_key"):
-                with open_client(
-                    saved["api_key"], saved.get("base_url", creds.base_url)
-                ) as saved_client:
-                    saved_id = saved_client.auth.whoami().api_key_id
-            if saved_id != target.id:
-                raise CliError(
-                    f'--save: "{target.name}" is not the key saved in {display_path(creds.path)}',
-                    code="NOT_SAVED_KEY",
-                )
-        else:
-            guard_own_key(client, target, force, "rotate")
-        rotated = client.api_keys.rotate(target.id)
-    new = rotated.new_key
-    if save:
-        try:
-            base_url = load_profile(creds.path).get("base_url", creds.base_url)
-            with open_client(new.api_key, base_url) as check:
-                check.auth.whoami()
-            save_profile(new.api_key, base_url, creds.path)
-        except BaseException:
-            # The old key is revoked already: never lose the only copy of the new one.
-            show_secret(out, new, "Rotated (not saved); new")
-            raise
-    show_secret(out, new, "Rotated; new", display_path(creds.path) if save else None)
+    if in_use:
+        out.warning(gone_credentials_note(creds))

@@ -1,38 +1,46 @@
-"""The global flags (``Settings``), the credentials they resolve, and the client factory.
+"""The global flags: their definitions, their checks, and the ``Settings`` they fill.
 
-The SDK is imported inside the functions that need it, so that importing the
-commands (and ``onepin --help``) loads neither httpx nor the client.
+Every command takes the flags of the groups it uses, before or after its name:
+``COMMON`` (all commands), ``CONNECTION`` (commands that talk to the API) and
+``AUTH`` (commands that use the saved or given key; ``WORKSPACE`` is part of it).
+Nothing here imports the SDK.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import click
 
-from onepin.cli._errors import unreachable
 from onepin.cli._output import Output
 
-if TYPE_CHECKING:
-    import onepin_sync
-    from onepin.credentials import Credentials
-
 __all__ = [
+    "AUTH",
+    "COMMON",
+    "CONNECTION",
+    "DEFAULT_TIMEOUT",
+    "WORKSPACE",
     "Settings",
-    "api_client",
-    "current_credentials",
     "global_options",
-    "open_client",
-    "request_log",
+    "options",
+    "prepare_args",
     "settings",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
+Flag = tuple[tuple[str, ...], dict[str, Any]]
+
+DEFAULT_TIMEOUT = 15.0
+"""Seconds an API call of the CLI may take in all, retries included."""
+
+_FIELD_LIST = re.compile(r"[a-z_]+(,[a-z_]+)*")
 
 
 @dataclass
@@ -42,15 +50,15 @@ class Settings:
     api_key: str | None = field(default=None, repr=False)
     base_url: str | None = None
     workspace: str | None = None
-    json: bool = False
-    no_color: bool = False
+    profile: str | None = None
+    timeout: float = DEFAULT_TIMEOUT
     verbose: bool = False
     out: Output = field(default_factory=Output)
 
 
-def settings() -> Settings:
-    """The ``Settings`` of the running command line."""
-    obj = click.get_current_context().find_root().obj
+def settings(ctx: click.Context | None = None) -> Settings:
+    """The ``Settings`` of the running command line (or of ``ctx``)."""
+    obj = (ctx or click.get_current_context()).find_root().obj
     assert isinstance(obj, Settings)
     return obj
 
@@ -71,63 +79,133 @@ def request_log() -> Iterator[None]:
         logger.setLevel(level)
 
 
+def _base_url(text: str) -> str:
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError as exc:
+        raise click.BadParameter(f"{text!r} is not a URL ({exc})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise click.BadParameter(
+            f"{text!r} is not an http(s) URL: give one like https://api.onepin.ai "
+            "or http://localhost:8000"
+        )
+    return text
+
+
 def _store(ctx: click.Context, param: click.Parameter, value: Any) -> None:
     if value is None or value is False:
         return
-    root = ctx.find_root()
-    current = root.obj
-    assert isinstance(current, Settings)
-    assert param.name is not None
-    if param.name == "verbose" and not current.verbose:
-        root.with_resource(request_log())  # removed when the command line ends
-    setattr(current, param.name, value)
-    current.out.json_mode = current.json
-    current.out.no_color = current.no_color
+    current = settings(ctx)
+    name = param.name
+    if name == "base_url":
+        current.base_url = _base_url(value)
+    elif name == "timeout":
+        if not value > 0:
+            raise click.BadParameter("a number of seconds above 0")
+        current.timeout = value
+    elif name == "json":
+        current.out.json_mode = True
+        if value:
+            current.out.fields = tuple(value.split(","))
+    elif name == "no_color":
+        current.out.no_color = True
+    elif name == "verbose":
+        if not current.verbose:
+            ctx.find_root().with_resource(request_log())  # removed when the command line ends
+        current.verbose = True
+    else:
+        assert name is not None
+        setattr(current, name, value)
 
 
-def global_options(f: F) -> F:
-    """The flags every command takes, before or after its name; stored on ``Settings``."""
-    flags: list[tuple[tuple[str, ...], dict[str, Any]]] = [
-        (("--api-key",), {"metavar": "KEY", "help": "API key (else ONEPIN_API_KEY, else saved)."}),
-        (("--base-url",), {"metavar": "URL", "help": "API base URL [https://api.onepin.ai]."}),
-        (("--workspace",), {"metavar": "ID", "help": "Send X-Workspace-Id: ID."}),
-        (("--json",), {"is_flag": True, "help": "Machine-readable output on stdout."}),
-        (("--no-color",), {"is_flag": True, "help": "No colors (also NO_COLOR=1)."}),
-        (("-v", "--verbose"), {"is_flag": True, "help": "Log each request to stderr."}),
-    ]
-    for decls, attrs in reversed(flags):
-        f = click.option(*decls, expose_value=False, callback=_store, **attrs)(f)
-    return f
+def _flag(*decls: str, **attrs: Any) -> Flag:
+    return decls, attrs
 
 
-def current_credentials() -> Credentials:
-    """The key and base URL from the resolution order (flag, environment, file)."""
-    from onepin import credentials
+WORKSPACE: tuple[Flag, ...] = (
+    _flag("--workspace", metavar="ID", help="Send X-Workspace-Id: ID (the key's workspace)."),
+)
+AUTH: tuple[Flag, ...] = (
+    _flag(
+        "--api-key",
+        metavar="KEY",
+        help="API key for this command. Others can read command lines: prefer "
+        "ONEPIN_API_KEY or `onepin login`.",
+    ),
+    *WORKSPACE,
+)
+CONNECTION: tuple[Flag, ...] = (
+    _flag(
+        "--base-url",
+        metavar="URL",
+        help="API base URL (else ONEPIN_BASE_URL, else the profile's, else https://api.onepin.ai).",
+    ),
+    _flag(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help="Give up on an API call after SECONDS, retries included "
+        f"[default: {DEFAULT_TIMEOUT:g}].",
+    ),
+    _flag("-v", "--verbose", is_flag=True, help="Log each request to stderr (secrets redacted)."),
+)
+COMMON: tuple[Flag, ...] = (
+    _flag(
+        "--profile",
+        metavar="NAME",
+        help="Use the [NAME] profile of ~/.onepin/credentials (else ONEPIN_PROFILE, else default).",
+    ),
+    _flag(
+        "--json",
+        is_flag=False,
+        flag_value="",
+        metavar="[FIELDS]",
+        help="JSON on stdout; FIELDS (comma-separated) picks fields, e.g. --json id,name.",
+    ),
+    _flag("--no-color", is_flag=True, help="No colors (also NO_COLOR=1)."),
+)
 
-    current = settings()
-    return credentials.resolve(current.api_key, current.base_url)
+
+def options(*groups: tuple[Flag, ...]) -> Callable[[F], F]:
+    """A decorator adding the flags of ``groups``; their values go to ``Settings``."""
+
+    def decorate(f: F) -> F:
+        flags = [flag for group in groups for flag in group]
+        for decls, attrs in reversed(flags):
+            f = click.option(*decls, expose_value=False, callback=_store, **attrs)(f)
+        return f
+
+    return decorate
 
 
-@contextlib.contextmanager
-def open_client(api_key: str, base_url: str) -> Iterator[onepin_sync.OnePinClient]:
-    """A sync client for ``api_key`` at ``base_url``; a server never reached is reported."""
-    import onepin_sync
-    from onepin import APIConnectionError, APITimeoutError
-
-    try:
-        with onepin_sync.OnePinClient(
-            api_key, base_url=base_url, workspace_id=settings().workspace
-        ) as client:
-            yield client
-    except APIConnectionError as exc:
-        if exc.request_sent or isinstance(exc, APITimeoutError):
-            raise
-        raise unreachable(base_url) from None
+global_options = options(AUTH, CONNECTION, COMMON)
+"""Every global flag (the root group and the commands that use them all)."""
 
 
-@contextlib.contextmanager
-def api_client() -> Iterator[onepin_sync.OnePinClient]:
-    """A client with the current credentials."""
-    creds = current_credentials()
-    with open_client(creds.api_key, creds.base_url) as client:
-        yield client
+def prepare_args(args: list[str], known_fields: Callable[[], set[str]]) -> tuple[list[str], bool]:
+    """Make ``--json`` unambiguous for click, and say whether it was given.
+
+    ``--json id,name`` becomes ``--json=id,name`` when a name in it is a known
+    field (``known_fields()``, asked only then; the command checks them all);
+    a bare ``--json`` becomes ``--json=`` so that it never takes the next argument.
+    """
+    out: list[str] = []
+    wanted = False
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        i += 1
+        if arg == "--":
+            return [*out, arg, *args[i:]], wanted
+        if arg.startswith("--json="):
+            wanted = True
+        elif arg == "--json":
+            wanted = True
+            following = args[i] if i < len(args) else ""
+            arg = "--json="
+            if _FIELD_LIST.fullmatch(following) and set(following.split(",")) & known_fields():
+                arg += following
+                i += 1
+        out.append(arg)
+    return out, wanted

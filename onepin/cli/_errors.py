@@ -22,11 +22,19 @@ INVALID_KEY = "Invalid API key. Generate one at https://app.onepin.ai/settings/a
 class CliError(Exception):
     """An expected failure: its message is printed as is, with ``exit_code``."""
 
-    def __init__(self, message: str, *, code: str = "ERROR", exit_code: int = 1) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "ERROR",
+        exit_code: int = 1,
+        request_id: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
         self.exit_code = exit_code
+        self.request_id = request_id
 
 
 @dataclass(frozen=True)
@@ -52,14 +60,6 @@ def _rate_limited(exc: Any) -> Failure:
     )
 
 
-def _unauthenticated(exc: Any) -> Failure:
-    hint = (
-        "; run `onepin login` with a valid key"
-        " (generate one at https://app.onepin.ai/settings/api-keys)"
-    )
-    return Failure(str(exc) + hint, exc.code or "INVALID_API_KEY", exc.request_id)
-
-
 def _status(exc: Any) -> Failure:
     return Failure(str(exc), exc.code or f"HTTP_{exc.status_code}", exc.request_id)
 
@@ -69,12 +69,11 @@ def _table() -> dict[type[BaseException], Callable[[Any], Failure]]:
     import onepin as sdk
 
     return {
-        CliError: lambda e: Failure(e.message, e.code, exit_code=e.exit_code),
+        CliError: lambda e: Failure(e.message, e.code, e.request_id, e.exit_code),
         sdk.OnePinConfigurationError: lambda e: Failure(str(e), "CONFIGURATION_ERROR"),
         sdk.APITimeoutError: lambda e: Failure(str(e), "TIMEOUT"),
         sdk.APIConnectionError: lambda e: Failure(str(e), "CONNECTION_ERROR"),
         sdk.RateLimitError: _rate_limited,
-        sdk.AuthenticationError: _unauthenticated,
         sdk.APIStatusError: _status,
         sdk.APIResponseValidationError: lambda e: Failure(str(e), "BAD_RESPONSE", e.request_id),
         sdk.OnePinError: lambda e: Failure(str(e), "ERROR"),

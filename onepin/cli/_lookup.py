@@ -1,18 +1,31 @@
-"""Naming a key on the command line: by id, or by its unique name; and the own-key guard."""
+"""Naming a key on the command line: by id or by its unique name, completed from the names.
+
+A name is looked up in one pass over every key, newest pages fetched side by
+side, with a progress line on a terminal; the pass stops as soon as the answer
+is settled (two usable keys share the name). Nothing is cached.
+"""
 
 from __future__ import annotations
 
 import uuid
 from typing import TYPE_CHECKING
 
+import click
+
+from onepin.cli._client import api_client
+from onepin.cli._context import settings
 from onepin.cli._errors import CliError
 from onepin.cli._render import fmt, key_status
 
 if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
+
     import onepin_sync
     from onepin._models import ApiKey
 
-__all__ = ["find_key", "guard_own_key"]
+__all__ = ["complete_key", "find_key", "key_argument", "keys_named"]
+
+PAGE = 100
 
 
 def _is_uuid(text: str) -> bool:
@@ -23,31 +36,68 @@ def _is_uuid(text: str) -> bool:
     return True
 
 
+def keys_named(
+    client: onepin_sync.OnePinClient, name: str, *, status: str = "all", enough: int = 2
+) -> list[ApiKey]:
+    """The keys called ``name``, stopping once ``enough`` usable ones are found."""
+    out = settings().out
+    found: list[ApiKey] = []
+    with client.api_keys.list(status=status, page_size=PAGE) as keys:
+        for seen, key in enumerate(keys, 1):
+            if seen % PAGE == 0:
+                total = f"/{keys.total:,}" if keys.total is not None else ""
+                out.progress(f'Looking for "{name}": {seen:,}{total} keys')
+            if key.name == name:
+                found.append(key)
+                if sum(key_status(k) == "active" for k in found) >= enough:
+                    break
+    out.progress_done()
+    return found
+
+
 def find_key(client: onepin_sync.OnePinClient, ref: str) -> ApiKey:
-    """A key by id, or by its unique name (active keys first, then revoked ones)."""
+    """A key by id, or by its unique name (a usable key first, else a revoked one)."""
     if _is_uuid(ref):
         return client.api_keys.get(ref)
-    for status in ("active", "all"):
-        matches = [k for k in client.api_keys.list(status=status) if k.name == ref]
-        if len(matches) == 1:
-            return matches[0]
-        if len(matches) > 1:
-            listing = "\n".join(
-                f"  {k.id}  {k.preview or '-'}  {key_status(k)}  created {fmt(k.created_at)}"
-                for k in matches
-            )
-            raise CliError(
-                f'The name "{ref}" matches {len(matches)} keys; name one by id:\n{listing}',
-                code="AMBIGUOUS_NAME",
-            )
-    raise CliError(f'No API key with id or name "{ref}"', code="NOT_FOUND")
+    found = keys_named(client, ref)
+    usable = [k for k in found if key_status(k) == "active"]
+    matches = usable or found
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise CliError(f'No API key with id or name "{ref}"', code="NOT_FOUND")
+    listing = "\n".join(
+        f"  {k.id}  {k.preview or '-'}  {key_status(k)}  created {fmt(k.created_at)}"
+        for k in matches
+    )
+    more = " (or more)" if len(usable) > 1 else ""  # the pass stopped at the second
+    raise CliError(
+        f'The name "{ref}" matches {len(matches)} keys{more}; name one by id:\n{listing}',
+        code="AMBIGUOUS_NAME",
+    )
 
 
-def guard_own_key(client: onepin_sync.OnePinClient, target: ApiKey, force: bool, verb: str) -> None:
-    """Refuse to ``verb`` the key this command runs with, unless ``force``."""
-    me = client.auth.whoami()
-    if me.api_key_id == target.id and not force:
-        raise CliError(
-            f'"{target.name}" is the key this command is using; pass --force to {verb} it anyway',
-            code="KEY_IN_USE",
-        )
+def complete_key(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """Shell completion of a KEY: the names of usable keys (nothing when offline)."""
+    from click.shell_completion import CompletionItem
+
+    current = settings(ctx)
+    current.timeout = min(current.timeout, 3.0)
+    current.out.json_mode = True  # no status line or progress on the shell's terminal
+    names: dict[str, str] = {}
+    try:
+        with ctx.scope(cleanup=False), api_client() as client:
+            for key in client.api_keys.list(status="active", page_size=PAGE):
+                if key.name.startswith(incomplete):
+                    names.setdefault(key.name, key.preview or key.id)
+                if len(names) >= 200:
+                    break
+    except Exception:
+        return []
+    return [CompletionItem(name, help=preview) for name, preview in sorted(names.items())]
+
+
+key_argument = click.argument("key", shell_complete=complete_key)
+"""The KEY argument: an id or a unique name, completed from the workspace's key names."""

@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
+import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO, Any
 
 import click
 
-__all__ = ["Output"]
+__all__ = ["Output", "StatusLine"]
 
 
 @dataclass
@@ -19,16 +21,20 @@ class Output:
     """The CLI's writer, configured by the global flags."""
 
     json_mode: bool = False
+    fields: tuple[str, ...] | None = None
+    """``--json FIELDS``: the fields to keep (``None``: the command's default)."""
     no_color: bool = False
+    _progress_shown: bool = field(default=False, init=False, repr=False)
 
-    def _color(self, stream: IO[str]) -> bool:
+    def color(self, stream: IO[str]) -> bool:
+        """Whether ``stream`` gets colors: a terminal, and no ``--no-color`` / ``NO_COLOR``."""
         if self.no_color or os.environ.get("NO_COLOR"):
             return False
         return stream.isatty()
 
     def style(self, text: str, stream: IO[str], **styles: Any) -> str:
         """``text`` styled when ``stream`` is a color terminal."""
-        return click.style(text, **styles) if self._color(stream) else text
+        return click.style(text, **styles) if self.color(stream) else text
 
     def result(self, text: str = "") -> None:
         """A line of the command's result (stdout)."""
@@ -54,32 +60,95 @@ class Output:
         else:
             click.echo(self.style(message, sys.stderr, fg="red"), file=sys.stderr, color=True)
 
-    def json(self, data: Any) -> None:
-        """A JSON result (stdout)."""
+    def json(self, data: Any, default: Sequence[str] | None = None) -> None:
+        """A JSON result (stdout): the ``--json FIELDS`` asked for, else ``default``, else all."""
+        keep = self.fields or default
+        if keep is not None:
+            data = (
+                [_select(d, keep) for d in data] if isinstance(data, list) else _select(data, keep)
+            )
         click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
-    def table(self, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-        """Aligned columns on a terminal, tab-separated when piped."""
-        if not sys.stdout.isatty():
-            for row in rows:
-                click.echo("\t".join(row))
-            return
-        widths = [len(h) for h in headers]
-        for row in rows:
-            widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
-        line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()
-        click.echo(self.style(line, sys.stdout, bold=True), color=True)
-        for row in rows:
-            click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    def interactive(self) -> bool:
+        """Whether a person is at the terminal (stdin and stderr), so asking is possible."""
+        return sys.stdin.isatty() and sys.stderr.isatty()
 
-    def progress(self, done: int, total: int | None) -> None:
-        """A progress line on a terminal's stderr (nothing when piped)."""
-        if self.json_mode or not sys.stderr.isatty():
-            return
-        of = f"/{total}" if total is not None else ""
-        click.echo(f"\rFetched {done}{of} keys", file=sys.stderr, nl=False)
+    def progress(self, text: str) -> None:
+        """A progress line on a terminal's stderr, rewritten in place (nothing when piped)."""
+        if not self.json_mode and sys.stderr.isatty():
+            click.echo(f"\r{text}\033[K", file=sys.stderr, nl=False)
+            self._progress_shown = True
 
     def progress_done(self) -> None:
-        """End the progress line."""
-        if not self.json_mode and sys.stderr.isatty():
+        """Erase the progress line, if one was shown."""
+        if self._progress_shown:
             click.echo("\r\033[K", file=sys.stderr, nl=False)
+            self._progress_shown = False
+
+    def status_line(self, text: str) -> StatusLine:
+        """A ``StatusLine`` on stderr, shown only on a terminal and never under ``--json``."""
+        return StatusLine(text, enabled=not self.json_mode and sys.stderr.isatty())
+
+
+def _select(data: dict[str, Any], keep: Sequence[str]) -> dict[str, Any]:
+    return {name: data.get(name) for name in keep}
+
+
+class StatusLine:
+    """``⠋ Waiting for host… 3s`` on stderr while a request has taken over ``delay`` seconds.
+
+    ``begin()`` when a request leaves, ``end()`` when its answer comes (or it
+    fails): the line appears only for a slow request and is erased after it.
+    """
+
+    _FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+
+    def __init__(self, text: str, *, enabled: bool, delay: float = 1.0) -> None:
+        self._text = text
+        self._enabled = enabled
+        self._delay = delay
+        self._lock = threading.Lock()
+        self._since: float | None = None
+        self._shown = False
+        self._closed = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def begin(self) -> None:
+        """A request has left: show the line if it takes longer than the delay."""
+        if not self._enabled:
+            return
+        with self._lock:
+            self._since = time.monotonic()
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="onepin-status", daemon=True)
+                self._thread.start()
+
+    def end(self) -> None:
+        """The request is over: erase the line."""
+        with self._lock:
+            self._since = None
+            if self._shown:
+                sys.stderr.write("\r\033[K")
+                sys.stderr.flush()
+                self._shown = False
+
+    def close(self) -> None:
+        """Erase the line and stop its thread."""
+        self._closed.set()
+        self.end()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _run(self) -> None:
+        frame = 0
+        while not self._closed.wait(0.1):
+            with self._lock:
+                if self._since is None:
+                    continue
+                waited = time.monotonic() - self._since
+                if waited < self._delay:
+                    continue
+                frame = (frame + 1) % len(self._FRAMES)
+                sys.stderr.write(f"\r{self._FRAMES[frame]} {self._text}… {waited:.0f}s\033[K")
+                sys.stderr.flush()
+                self._shown = True

@@ -1,15 +1,86 @@
-"""How the SDK's models read on a terminal: values, a key's card, a new secret, an identity."""
+"""How the SDK's models read: values, a key's card, a new secret, an identity, JSON fields."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import datetime as dt
+import functools
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, TypeVar
 
+import click
+
+from onepin.cli._context import settings
 from onepin.cli._output import Output
 
 if TYPE_CHECKING:
     from onepin._models import ApiKey, CreatedApiKey, WhoAmI
 
-__all__ = ["fmt", "key_status", "pick", "show_key", "show_secret", "show_whoami", "to_builtins"]
+__all__ = [
+    "ago",
+    "all_fields",
+    "fmt",
+    "json_fields",
+    "key_fields",
+    "key_status",
+    "logout_fields",
+    "secret_fields",
+    "show_key",
+    "show_secret",
+    "show_whoami",
+    "to_builtins",
+    "whoami_fields",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _model_fields(name: str) -> Callable[[], tuple[str, ...]]:
+    def names() -> tuple[str, ...]:
+        import msgspec
+
+        from onepin import _models
+
+        model: Any = getattr(_models, name)
+        return tuple(f.name for f in msgspec.structs.fields(model))
+
+    return names
+
+
+key_fields = _model_fields("ApiKey")
+secret_fields = _model_fields("CreatedApiKey")
+whoami_fields = _model_fields("WhoAmI")
+
+
+def logout_fields() -> tuple[str, ...]:
+    """The fields of ``logout --json``."""
+    return ("removed", "path", "profile")
+
+
+def all_fields() -> set[str]:
+    """Every field any command's ``--json FIELDS`` can name."""
+    return {*secret_fields(), *whoami_fields(), *logout_fields()}
+
+
+def json_fields(available: Callable[[], Iterable[str]]) -> Callable[[F], F]:
+    """Check ``--json FIELDS`` against ``available()`` before the command does anything."""
+
+    def decorate(f: F) -> F:
+        @functools.wraps(f)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            wanted = settings().out.fields
+            if wanted:
+                names = tuple(available())
+                unknown = [name for name in wanted if name not in names]
+                if unknown:
+                    raise click.UsageError(
+                        f"Unknown JSON field {unknown[0]!r}; this command's fields: "
+                        + ", ".join(names)
+                    )
+            return f(*args, **kwargs)
+
+        return checked  # type: ignore[return-value]
+
+    return decorate
 
 
 def to_builtins(obj: Any) -> Any:
@@ -17,11 +88,6 @@ def to_builtins(obj: Any) -> Any:
     import msgspec
 
     return msgspec.to_builtins(obj)
-
-
-def pick(model: Any, *names: str) -> dict[str, Any]:
-    """Some fields of a model, in the order given, as JSON-ready builtins."""
-    return {name: to_builtins(getattr(model, name)) for name in names}
 
 
 def fmt(value: object) -> str:
@@ -33,6 +99,26 @@ def fmt(value: object) -> str:
     if hasattr(value, "isoformat"):
         return str(value.isoformat(timespec="seconds")).replace("+00:00", "Z")
     return str(value)
+
+
+def ago(when: dt.datetime | None, now: dt.datetime | None = None) -> str:
+    """``5 min ago``, ``3 h ago``, ``2 days ago``; the date past a month; ``never`` for none."""
+    if when is None:
+        return "never"
+    now = now or dt.datetime.now(dt.UTC)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    seconds = (now - when).total_seconds()
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{seconds // 60:.0f} min ago"
+    if seconds < 86400:
+        return f"{seconds // 3600:.0f} h ago"
+    days = int(seconds // 86400)
+    if days < 31:
+        return "1 day ago" if days == 1 else f"{days} days ago"
+    return when.date().isoformat()
 
 
 def key_status(key: ApiKey) -> str:
@@ -65,8 +151,21 @@ def show_key(out: Output, key: ApiKey) -> None:
         out.result(f"{(name + ':').ljust(width)} {fmt(value)}")
 
 
-def show_secret(out: Output, key: CreatedApiKey, action: str, saved_to: str | None = None) -> None:
-    """A new key and its secret, with the advice to save it (or where it was saved)."""
+def show_secret(
+    out: Output,
+    key: CreatedApiKey,
+    action: str,
+    saved_to: str | None = None,
+    *,
+    quiet: bool = False,
+) -> None:
+    """A new key and its secret, with the advice to save it (or where it was saved).
+
+    ``quiet``: the secret alone on stdout, for scripts.
+    """
+    if quiet:
+        out.result(key.api_key)
+        return
     if out.json_mode:
         out.json(to_builtins(key))
         return

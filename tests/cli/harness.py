@@ -42,9 +42,16 @@ class Cli:
             check=False,
         )
 
-    def login(self, key: str | None = None) -> subprocess.CompletedProcess[str]:
+    def try_login(
+        self, key: str | None = None, *args: str, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """``onepin login --key KEY --base-url <emulator> *args`` (the bootstrap key by default)."""
         key = key or self.emulator.bootstrap.api_key
-        result = self("login", "--key", key, "--base-url", self.server.base_url)
+        return self("login", "--key", key, "--base-url", self.server.base_url, *args, env=env)
+
+    def login(self, key: str | None = None, *args: str) -> subprocess.CompletedProcess[str]:
+        """``try_login``, which must succeed."""
+        result = self.try_login(key, *args)
         assert result.returncode == 0, result.stderr
         return result
 

@@ -29,7 +29,7 @@ def test_create_prints_the_secret_once(cli: Cli) -> None:
 
 def test_create_json(cli: Cli) -> None:
     cli.login()
-    body = json.loads(cli("api-keys", "create", "j", "--json").stdout)
+    body = json.loads(cli("api-keys", "create", "j", "--all-scopes", "--json").stdout)
     assert body["api_key"].startswith("op_live_")
     assert body["name"] == "j"
 
@@ -64,7 +64,7 @@ def test_list_filters_and_paging(cli: Cli) -> None:
 
 def test_list_status(cli: Cli) -> None:
     cli.login()
-    cli("api-keys", "create", "gone")
+    cli("api-keys", "create", "gone", "--all-scopes")
     assert cli("api-keys", "delete", "gone", "--yes").returncode == 0
     revoked = cli("api-keys", "list", "--status", "revoked").stdout
     assert revoked.split("\t")[1] == "gone"
@@ -135,7 +135,7 @@ def test_delete_needs_yes_when_piped(cli: Cli) -> None:
 def test_rotate_save_replaces_the_saved_key(cli: Cli) -> None:
     cli.login()
     old = cli.emulator.bootstrap.api_key
-    result = cli("api-keys", "rotate", "bootstrap", "--save")
+    result = cli("api-keys", "rotate", "bootstrap", "--save", "--yes")
     assert result.returncode == 0, result.stderr
     new = tomllib.loads(cli.creds.read_text())["default"]["api_key"]
     assert new != old
@@ -147,7 +147,7 @@ def test_rotate_save_replaces_the_saved_key(cli: Cli) -> None:
 def test_rotate_save_refuses_another_key(cli: Cli) -> None:
     cli.login()
     other = cli.emulator.create_key(name="other")
-    result = cli("api-keys", "rotate", "other", "--save")
+    result = cli("api-keys", "rotate", "other", "--save", "--yes")
     assert result.returncode == 1
     assert "is not the key saved" in result.stderr
     assert cli.emulator.key(other.id).active  # type: ignore[union-attr]
@@ -156,7 +156,7 @@ def test_rotate_save_refuses_another_key(cli: Cli) -> None:
 def test_rotate_another_key(cli: Cli) -> None:
     cli.login()
     other = cli.emulator.create_key(name="other")
-    result = cli("api-keys", "rotate", "other", "--json")
+    result = cli("api-keys", "rotate", "other", "--yes", "--json")
     body = json.loads(result.stdout)
     assert body["api_key"].startswith("op_live_")
     assert not cli.emulator.key(other.id).active  # type: ignore[union-attr]
@@ -185,7 +185,7 @@ def test_rotate_save_never_loses_the_new_secret(cli: Cli) -> None:
     saved = cli.creds.read_bytes()
     # the first whoami checks which key is saved; the second, checking the new key, fails
     cli.emulator.inject(Fault.status_code(403, path="/api/v1/auth/whoami", after=1, times=None))
-    result = cli("api-keys", "rotate", "bootstrap", "--save")
+    result = cli("api-keys", "rotate", "bootstrap", "--save", "--yes")
     assert result.returncode == 1
     assert "Rotated (not saved)" in result.stdout
     secret = next(

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import socket
+import stat
+import time
 
+import pexpect
 import pytest
 
 from onepin.testing import Fault
-from tests.cli.harness import INVALID, Cli, assert_no_traceback
+from tests.cli.harness import INVALID, ONEPIN, Cli, assert_no_traceback
 
 
 @pytest.mark.parametrize(
@@ -18,7 +22,11 @@ from tests.cli.harness import INVALID, Cli, assert_no_traceback
         (["login", "--key", "op_live_" + "Q" * 32], INVALID, 1),
         (["api-keys", "get", "nope"], 'No API key with id or name "nope"', 1),
         (["api-keys", "get", "00000000-0000-4000-8000-000000000000"], "404 NOT_FOUND", 1),
-        (["api-keys", "create", "x" * 121], "name: Name must be at most 120 characters", 1),
+        (
+            ["api-keys", "create", "x" * 121, "--all-scopes"],
+            "name: Name must be at most 120 characters",
+            1,
+        ),
         (
             ["api-keys", "create", "x", "--scope", "nope:read"],
             "scopes.0: Input should be one of",
@@ -29,7 +37,7 @@ from tests.cli.harness import INVALID, Cli, assert_no_traceback
         (["api-keys", "create", "x", "--rate-limit", "0"], "Invalid value for '--rate-limit'", 2),
         (["api-keys", "list", "--all", "--limit", "3"], "cannot be used together", 2),
         (["nonsense"], "No such command", 2),
-        (["whoami", "--base-url", "ftp://example.com"], "base_url must be an http(s) URL", 1),
+        (["whoami", "--base-url", "ftp://example.com"], "is not an http(s) URL", 2),
         (["whoami", "--workspace", "not-a-uuid"], "400 INVALID_WORKSPACE_HEADER", 1),
         (["api-keys", "update", "bootstrap", "--rate-limit", "-3"], "Invalid value", 2),
     ],
@@ -124,3 +132,135 @@ def test_revoked_saved_key(cli: Cli) -> None:
     assert result.returncode == 1
     assert "401 INVALID_API_KEY" in result.stderr
     assert "onepin login" in result.stderr
+
+
+# -- errors as scripts and people meet them -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["api-keys", "list", "--limit", "0", "--json"],
+        ["--json", "api-keys", "list", "--limit", "0"],
+        ["api-keys", "--json", "list", "--status", "gone"],
+        ["nonsense", "--json"],
+        ["api-keys", "get", "--json"],
+    ],
+)
+def test_json_usage_errors_on_stderr_wherever_json_is(cli: Cli, args: list[str]) -> None:
+    cli.login()
+    result = cli(*args)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    error = json.loads(result.stderr)["error"]
+    assert error["code"] == "USAGE_ERROR"
+    assert error["message"]
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "localhost:8000", "", "ftp://h", "http://h:99999"])
+def test_bad_base_urls_are_usage_errors(cli: Cli, url: str) -> None:
+    result = cli("whoami", "--base-url", url, env={"ONEPIN_API_KEY": "op_live_" + "a" * 32})
+    assert result.returncode == 2, result.stderr
+    assert "--base-url" in result.stderr
+    assert_no_traceback(result)
+
+
+def test_a_server_that_never_answers(cli: Cli) -> None:
+    with socket.socket() as listener:  # accepts connections, never answers
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        key = {"ONEPIN_API_KEY": cli.emulator.bootstrap.api_key}
+        start = time.monotonic()
+        result = cli("whoami", "--base-url", url, "--timeout", "2", env=key)
+        elapsed = time.monotonic() - start
+        assert result.returncode == 1
+        assert elapsed < 6, elapsed
+        assert "did not answer within --timeout 2s" in result.stderr
+        assert_no_traceback(result)
+        # on a terminal, a status line says what it is waiting for after a second
+        child = pexpect.spawn(
+            ONEPIN, ["whoami", "--base-url", url, "--timeout", "3"],
+            env={**cli.env, **key}, encoding="utf-8", timeout=30,
+        )  # fmt: skip
+        child.expect_exact("Waiting for 127.0.0.1")
+        child.expect(pexpect.EOF)
+        child.close()
+        assert child.exitstatus == 1
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("op_live_short", "Key must be op_live_ followed by 32 letters and digits"),
+        ("op_live_" + "a" * 31 + "!", "not letters or digits"),
+        ("sk_live_" + "a" * 32, "Key must start with op_live_"),
+    ],
+)
+def test_login_checks_the_key_format_locally(cli: Cli, key: str, message: str) -> None:
+    result = cli("login", "--key", key, "--base-url", cli.server.base_url)
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert key not in result.stderr
+    assert cli.emulator.requests == []
+
+
+def test_a_bad_key_from_the_environment_says_to_fix_the_variable(cli: Cli) -> None:
+    url = {"ONEPIN_BASE_URL": cli.server.base_url}
+    result = cli("whoami", env={"ONEPIN_API_KEY": "bad", **url})
+    assert result.returncode == 1
+    assert "ONEPIN_API_KEY" in result.stderr
+    assert "onepin login" not in result.stderr
+    assert cli.emulator.requests == []
+    revoked = cli("whoami", env={"ONEPIN_API_KEY": "op_live_" + "Z" * 32, **url})
+    assert revoked.returncode == 1
+    assert "401" in revoked.stderr
+    assert "fix or unset ONEPIN_API_KEY" in revoked.stderr
+    assert "onepin login" not in revoked.stderr
+
+
+def test_empty_home_is_refused(cli: Cli) -> None:
+    key = cli.emulator.bootstrap.api_key
+    result = cli("login", "--key", key, "--base-url", cli.server.base_url, env={"HOME": ""})
+    assert result.returncode == 1
+    assert "HOME is empty" in result.stderr
+    assert cli.emulator.requests == []
+    assert not os.path.exists("/.onepin/credentials")
+
+
+def test_the_real_path_is_printed_when_home_is_root(cli: Cli) -> None:
+    assert not os.path.exists("/.onepin/credentials")
+    result = cli("logout", env={"HOME": "/"})
+    assert result.returncode == 0
+    assert "No saved credentials in /.onepin/credentials" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        ("corrupt", "not valid TOML"),
+        ("directory", "is a directory"),
+    ],
+)
+def test_login_checks_the_file_before_the_network(cli: Cli, setup: str, message: str) -> None:
+    cli.creds.parent.mkdir(mode=0o700)
+    if setup == "corrupt":
+        cli.creds.write_text("[default\n")
+        os.chmod(cli.creds, 0o600)
+    else:
+        cli.creds.mkdir()
+    result = cli.try_login()
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert cli.emulator.requests == []  # refused before any call
+    assert_no_traceback(result)
+
+
+def test_login_repairs_a_loose_file_and_says_so(cli: Cli) -> None:
+    cli.login()
+    os.chmod(cli.creds, 0o644)
+    result = cli.try_login()
+    assert result.returncode == 0, result.stderr
+    assert "Fixed the permissions of ~/.onepin/credentials" in result.stderr
+    assert "0644" in result.stderr
+    assert stat.S_IMODE(cli.creds.stat().st_mode) == 0o600

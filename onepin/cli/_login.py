@@ -1,0 +1,160 @@
+"""``onepin login``: check a key (or make one from a session token) and save it to a profile.
+
+The credentials file is checked before any network call, the key's form is
+checked locally, and the documented messages are kept word for word.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+import click
+
+from onepin.cli._client import key_problem, open_client, with_key
+from onepin.cli._context import COMMON, CONNECTION, WORKSPACE, options, settings
+from onepin.cli._errors import INVALID_KEY, CliError
+from onepin.cli._output import Output
+from onepin.cli._render import fmt, json_fields, show_secret, to_builtins, whoami_fields
+from onepin.cli._scopes import choose_scopes, scope_options
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from onepin._models import CreatedApiKey
+    from onepin.credentials import Credentials
+
+__all__ = ["login"]
+
+LOGIN_JSON = ("user_id", "workspace_id", "scopes", "key_name")
+"""The documented fields of ``login --json``."""
+
+
+def _read_secret(given: str | None, from_stdin: bool, what: str) -> str:
+    """The secret given, else a line of stdin (``from_stdin`` or piped), else a hidden prompt."""
+    secret = given
+    if secret is None:
+        if from_stdin or not sys.stdin.isatty():
+            secret = sys.stdin.readline()
+        else:
+            secret = click.prompt(f"OnePin {what}", hide_input=True, err=True)
+    secret = (secret or "").strip()
+    if not secret:
+        raise CliError(f"No {what} given", code="NO_KEY")
+    return secret
+
+
+def _preflight(out: Output, profile: str | None) -> tuple[str, Path]:
+    """The profile and file to write, checked (and made private) before the network is used."""
+    from onepin.credentials import check_rewritable, credentials_path, display_path, profile_name
+
+    name = profile_name(profile)
+    path = credentials_path()
+    loose = check_rewritable(path, repair=True)
+    if loose is not None:
+        out.warning(
+            f"Fixed the permissions of {display_path(path)}: it was readable by others "
+            f"(mode {loose:04o}); it is now 0600"
+        )
+    return name, path
+
+
+def _key_from_session(
+    out: Output, base: Credentials, name: str, scopes: list[str] | None
+) -> CreatedApiKey:
+    """A new API key created with a browser session token (``base.api_key``)."""
+    with open_client(base, refused="Invalid session token") as client:
+        created = client.api_keys.create(name=name, scopes=scopes)
+    if not out.json_mode:
+        out.message(f'Created API key "{created.name}" ({created.id}) for this login')
+    return created
+
+
+@click.command(short_help="Save an API key (checked with the API) for the other commands.")
+@click.option(
+    "--key",
+    "--api-key",
+    "key",
+    metavar="KEY",
+    help="The API key. Others can read command lines: prefer the prompt or --with-token.",
+)
+@click.option("--with-token", is_flag=True, help="Read the key (or session token) from stdin.")
+@click.option(
+    "--session-token",
+    is_flag=True,
+    help="No key in hand: give a dashboard session token (stdin, else a hidden prompt) "
+    "and a new key is created with it.",
+)
+@click.option(
+    "--key-name",
+    default="cli-generated",
+    show_default=True,
+    metavar="NAME",
+    help="With --session-token: the new key's name.",
+)
+@scope_options
+@options(WORKSPACE, CONNECTION, COMMON)
+@json_fields(whoami_fields)
+def login(
+    key: str | None,
+    with_token: bool,
+    session_token: bool,
+    key_name: str,
+    scopes: tuple[str, ...],
+    all_scopes: bool,
+) -> None:
+    """Check an API key with the API and save it to ~/.onepin/credentials.
+
+    The key comes from --key, --with-token (stdin), else a hidden prompt (or
+    stdin when piped); it is op_live_ and 32 letters and digits. With
+    --profile NAME it is saved as the [NAME] profile. The profile's base URL
+    is kept unless --base-url or ONEPIN_BASE_URL says otherwise.
+
+    \b
+    Examples:
+      onepin login
+      echo "$ONEPIN_API_KEY" | onepin login --with-token
+      onepin login --profile staging --base-url https://staging.onepin.ai
+      onepin login --session-token --key-name laptop --scope workflows:read
+    """  # noqa: D301 - \b keeps click from rewrapping the examples
+    from onepin.credentials import PROFILE, display_path, resolve, save_profile
+
+    current = settings()
+    out = current.out
+    if sum((key is not None, with_token and not session_token, session_token)) > 1:
+        raise click.UsageError("give only one of --key, --with-token and --session-token")
+    if current.workspace and not session_token:
+        raise click.UsageError("--workspace goes with --session-token (a key knows its workspace)")
+    if not session_token and (scopes or all_scopes or key_name != "cli-generated"):
+        raise click.UsageError("--scope, --all-scopes and --key-name go with --session-token")
+    profile, path = _preflight(out, current.profile)
+    created = None
+    if session_token:
+        chosen = choose_scopes(out, scopes, all_scopes)
+        token = _read_secret(None, with_token, "session token")
+        base = resolve(token, current.base_url, profile=profile, path=path)
+        created = _key_from_session(out, base, key_name, chosen)
+        creds = with_key(base, created.api_key)
+    else:
+        secret = _read_secret(key or current.api_key, with_token, "API key")
+        problem = key_problem(secret)
+        if problem is not None:
+            code = "BAD_KEY_PREFIX" if problem.startswith("Key must start") else "BAD_KEY_FORMAT"
+            raise CliError(problem, code=code)
+        creds = resolve(secret, current.base_url, profile=profile, path=path)
+    try:
+        with open_client(creds, refused=INVALID_KEY) as client:
+            me = client.auth.whoami()
+        save_profile(creds.api_key, creds.base_url, path, profile=profile)
+    except BaseException:
+        if created is not None:  # never lose the only copy of a new key
+            show_secret(out, created, "Created (not saved)")
+        raise
+    if out.json_mode:
+        out.json(to_builtins(me), default=LOGIN_JSON)
+        return
+    out.success("Logged in.")
+    out.result(f"Workspace: {fmt(me.workspace_id)}")
+    out.result(f"Scopes: {fmt(me.scopes)}")
+    named = "" if profile == PROFILE else f" (profile {profile})"
+    out.result(f"Saved to: {display_path(path)}{named}")

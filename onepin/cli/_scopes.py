@@ -1,0 +1,93 @@
+"""Choosing a new key's scopes: ``--scope`` (repeat) or ``--all-scopes``, else asked on a terminal.
+
+The documents advise the fewest scopes a key needs, so a new key never gets
+every scope silently: a person at a terminal is asked, a script must say so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from onepin.cli._output import Output
+
+if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
+
+__all__ = ["ScopeOption", "choose_scopes", "known_scopes", "scope_options"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def known_scopes() -> list[str]:
+    """The scopes this SDK knows, in the documents' order."""
+    from onepin._models import Scope
+
+    return [str(scope) for scope in Scope]
+
+
+class ScopeOption(click.Option):
+    """A ``--scope`` option whose help lists the valid scopes (read only when shown)."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        """The help line, with the scopes appended."""
+        record = super().get_help_record(ctx)
+        if record is None:
+            return None
+        return record[0], f"{record[1]} One of: {', '.join(known_scopes())}."
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+        """Complete a scope name."""
+        from click.shell_completion import CompletionItem
+
+        return [CompletionItem(s) for s in known_scopes() if s.startswith(incomplete)]
+
+
+def scope_options(f: F) -> F:
+    """``--scope SCOPE`` (repeat) and ``--all-scopes``, for a new key."""
+    f = click.option(
+        "--all-scopes",
+        is_flag=True,
+        help="Grant every scope you have (the API's default; prefer --scope).",
+    )(f)
+    return click.option(
+        "--scope",
+        "scopes",
+        cls=ScopeOption,
+        multiple=True,
+        metavar="SCOPE",
+        help="Grant SCOPE (repeat).",
+    )(f)
+
+
+def _parse(text: str) -> list[str] | None:
+    words = text.replace(",", " ").split()
+    if words == ["all"]:
+        return None
+    valid = known_scopes()
+    unknown = [w for w in words if w not in valid]
+    if unknown or not words:
+        raise click.BadParameter(f"unknown scope {unknown[0]!r}" if unknown else "no scope given")
+    return words
+
+
+def choose_scopes(out: Output, scopes: tuple[str, ...], all_scopes: bool) -> list[str] | None:
+    """The scopes to grant (``None``: every scope of the caller)."""
+    if scopes and all_scopes:
+        raise click.UsageError("--scope and --all-scopes cannot be used together")
+    if scopes:
+        return list(scopes)
+    if all_scopes:
+        return None
+    if not out.interactive():
+        raise click.UsageError(
+            "choose the new key's scopes: --scope SCOPE (repeat) or --all-scopes "
+            "(every scope you have)"
+        )
+    out.message("Scopes: " + ", ".join(known_scopes()))
+    chosen: list[str] | None = click.prompt(
+        "Scopes for the new key (comma-separated, or 'all')", err=True, value_proc=_parse
+    )
+    return chosen

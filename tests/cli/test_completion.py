@@ -1,0 +1,81 @@
+"""Shell completion: the scripts, click's protocol through the runner, and key names."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from tests.cli.harness import ONEPIN, Cli
+
+
+@pytest.mark.parametrize(
+    ("shell", "marker"),
+    [
+        ("bash", "complete -o nosort -F _onepin_completion onepin"),
+        ("zsh", "#compdef onepin"),
+        ("fish", "complete --no-files --command onepin"),
+    ],
+)
+def test_completion_scripts(cli: Cli, shell: str, marker: str) -> None:
+    result = cli("completion", shell)
+    assert result.returncode == 0, result.stderr
+    assert marker in result.stdout
+    assert "_ONEPIN_COMPLETE" in result.stdout
+
+
+def test_the_protocol_goes_through_the_runner(cli: Cli) -> None:
+    result = cli(env={"_ONEPIN_COMPLETE": "bash_source"})
+    assert result.returncode == 0
+    assert result.stdout == cli("completion", "bash").stdout
+
+
+def complete(cli: Cli, words: str, env: dict[str, str] | None = None) -> list[str]:
+    """What bash would be offered for the last word of ``words``."""
+    parts = words.split(" ")
+    result = cli(
+        env={
+            "_ONEPIN_COMPLETE": "bash_complete",
+            "COMP_WORDS": words,
+            "COMP_CWORD": str(len(parts) - 1),
+            **(env or {}),
+        }
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    return [line.split(",", 1)[1] for line in lines if line]
+
+
+def test_commands_flags_and_scopes_complete(cli: Cli) -> None:
+    assert "api-keys" in complete(cli, "onepin a")
+    assert complete(cli, "onepin api-keys ro") == ["rotate"]
+    assert "--overlap" in complete(cli, "onepin api-keys rotate --ov")
+    assert complete(cli, "onepin api-keys create x --scope voices:") == [
+        "voices:read",
+        "voices:write",
+    ]
+
+
+def test_key_names_complete(cli: Cli) -> None:
+    cli.login()
+    cli.emulator.create_key(name="deploy-eu")
+    cli.emulator.create_key(name="deploy-us")
+    cli.emulator.create_key(name="other")
+    assert complete(cli, "onepin api-keys get dep") == ["deploy-eu", "deploy-us"]
+    assert complete(cli, "onepin api-keys rotate o") == ["other"]
+    # offline or logged out: nothing, quietly
+    assert complete(cli, "onepin api-keys get dep", env={"HOME": str(cli.home / "nobody")}) == []
+
+
+def test_bash_loads_the_script(cli: Cli) -> None:
+    script = cli("completion", "bash").stdout
+    check = subprocess.run(
+        [shutil.which("bash") or "/bin/bash", "-c", script + "\ncomplete -p onepin"],
+        capture_output=True,
+        text=True,
+        env={**cli.env, "PATH": ONEPIN.rsplit("/", 1)[0] + ":/usr/bin:/bin"},
+        check=False,
+    )
+    assert check.returncode == 0, check.stderr
+    assert "_onepin_completion" in check.stdout

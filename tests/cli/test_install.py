@@ -1,0 +1,105 @@
+"""The install and quick-start instructions tell the truth: they run, on the Python at hand."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import venv
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).parent.parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def nox(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "nox", "--noxfile", str(ROOT / "noxfile.py"), *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=600,
+        check=False,
+    )
+
+
+def test_the_readme_never_installs_the_other_onepin() -> None:
+    # "onepin" on the package index is an unrelated project
+    for line in README.splitlines():
+        assert not re.search(r"pip install\s+[\"']?onepin\b", line), line
+    assert 'pip install "dist/onepin-' in README
+    assert "nox -s build" in README
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    command = re.search(r"python3 -m pip install nox && (python3 -m nox -s tests)", README)
+    assert command is not None
+    assert command[1] in (ROOT / ".ci" / "run").read_text()
+
+
+def test_quick_start_sessions_use_the_python_at_hand() -> None:
+    listed = nox("--list", "--json", "-s", "tests", "demo", "build")
+    assert listed.returncode == 0, listed.stderr
+    sessions = {s["name"]: s for s in json.loads(listed.stdout)}
+    for name in ("tests", "demo", "build"):
+        assert sessions[name]["python"] is None, name
+
+
+def test_a_missing_python_fails_loudly() -> None:
+    result = nox("-s", "demo", "--force-python", "3.99")
+    assert result.returncode != 0
+    assert "skipped" not in result.stderr.lower()
+    assert "3.99" in result.stderr
+
+
+def test_demo_installs_only_what_it_needs(tmp_path: Path) -> None:
+    result = nox("--envdir", str(tmp_path), "-s", "demo", "--install-only")
+    assert result.returncode == 0, result.stderr
+    python = tmp_path / "demo" / "bin" / "python"
+    listed = subprocess.run(
+        [str(python), "-m", "pip", "list", "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    names = {p["name"].lower() for p in json.loads(listed.stdout)}
+    assert {"onepin", "trio", "starlette", "uvicorn"} <= names
+    assert not names & {"mypy", "ruff", "pytest", "pydantic", "pexpect"}
+
+
+def test_the_built_wheel_installs_as_the_readme_says(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    built = nox("--envdir", str(tmp_path / "envs"), "-s", "build", "--", "--outdir", str(dist))
+    assert built.returncode == 0, built.stderr
+    (wheel,) = dist.glob("onepin-*-py3-none-any.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        meta = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        metadata = archive.read(meta).decode()
+    assert "Provides-Extra: trio" in metadata and "Provides-Extra: emulator" in metadata
+    venv.create(tmp_path / "venv", with_pip=True)
+    pip = tmp_path / "venv" / "bin" / "pip"
+    install = subprocess.run(
+        [str(pip), "install", "--quiet", f"{wheel}[trio,emulator]"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert install.returncode == 0, install.stderr
+    version = subprocess.run(
+        [str(tmp_path / "venv" / "bin" / "onepin"), "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert version.stdout.startswith("onepin ")
+    imports = "import onepin.testing, onepin_sync, trio; print('ok')"
+    check = subprocess.run(
+        [str(tmp_path / "venv" / "bin" / "python"), "-c", imports],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert check.stdout.strip() == "ok", check.stderr
