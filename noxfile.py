@@ -1,4 +1,8 @@
-"""Every project task is a session: ``python3 -m nox -s tests`` (see ``nox -l``)."""
+"""Every project task is a session: ``python3 -m nox -s tests`` (see ``nox -l``).
+
+Sessions run on the Python that runs nox (3.11 or newer); an older one, or a
+``--force-python`` that cannot be found, fails the session instead of skipping it.
+"""
 
 from __future__ import annotations
 
@@ -6,63 +10,79 @@ import nox
 
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
+nox.options.error_on_missing_interpreters = True
 nox.options.sessions = ["tests", "lint", "typecheck", "generate_check"]
 
-PYTHON = "3.11"
 # The formatter shapes the generated sync files too: one minor release for all sessions.
 RUFF = "ruff>=0.17,<0.18"
+NEEDS_PYTHON = (3, 11)
+_CHECK_PYTHON = (
+    "import sys; need = {need!r}; have = sys.version_info[:2]; "
+    "sys.exit(None if have >= need else "
+    "'onepin needs Python %d.%d or newer; this session runs %d.%d' % (*need, *have))"
+)
 
 
-def _install_dev(session: nox.Session) -> None:
-    session.install("-e", ".[dev]")
+def _install(session: nox.Session, *args: str) -> None:
+    """Check the session's Python, then install ``args``."""
+    session.run(
+        "python", "-c", _CHECK_PYTHON.format(need=NEEDS_PYTHON), silent=True, external=False
+    )
+    session.install(*args)
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=None)
 def tests(session: nox.Session) -> None:
     """The whole test suite, every async test on asyncio and on trio."""
-    _install_dev(session)
+    _install(session, "-e", ".[dev]")
     session.run("pytest", *session.posargs)
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=None)
 def lint(session: nox.Session) -> None:
     """Ruff: lint and formatting."""
-    session.install(RUFF)
+    _install(session, RUFF)
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=None)
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over the packages, the generated twin, tests and tools."""
-    _install_dev(session)
-    session.install("nox")
+    _install(session, "-e", ".[dev]", "nox")
     session.run("mypy")
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=None)
 def demo(session: nox.Session) -> None:
     """The main job: a guided walk through the SDK and CLI against the embedded emulator."""
-    _install_dev(session)
+    _install(session, ".[trio,emulator]")
     session.run("python", "examples/demo.py", *session.posargs)
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=None)
+def build(session: nox.Session) -> None:
+    """The wheel and sdist in dist/ (then: pip install "dist/onepin-<version>-py3-none-any.whl")."""
+    _install(session, "build")
+    session.run("python", "-m", "build", *(session.posargs or ["--outdir", "dist"]))
+
+
+@nox.session(python=None)
 def generate(session: nox.Session) -> None:
     """Regenerate onepin_sync/ and tests/_sync/ from the async source."""
-    session.install(RUFF)
+    _install(session, RUFF)
     session.run("python", "scripts/unasync.py")
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=None)
 def generate_check(session: nox.Session) -> None:
     """Fail when the generated sync files are stale."""
-    session.install(RUFF)
+    _install(session, RUFF)
     session.run("python", "scripts/unasync.py", "--check")
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=None)
 def bench(session: nox.Session) -> None:
     """Side-by-side benchmarks: prints a table, writes benchmarks/results/latest.json."""
-    _install_dev(session)
+    _install(session, "-e", ".[dev]")
     session.run("python", "-m", "benchmarks", *session.posargs)

@@ -4,9 +4,10 @@
     python examples/demo.py --serve    # ... and keep it serving until Ctrl-C
 
 It starts the OnePin emulator on a loopback port with seeded keys, then runs
-the real ``onepin`` command (login, whoami, create, list, rotate --save,
-logout) with a throw-away HOME, and lists every key with the async client on
-asyncio and on trio and with the sync client.
+the real ``onepin`` command (login with the key on stdin, whoami, create, a
+second profile, list, rotate --overlap --save, logout) with a throw-away HOME,
+and lists every key with the async client on asyncio and on trio and with the
+sync client.
 """
 
 from __future__ import annotations
@@ -31,19 +32,21 @@ def step(title: str) -> None:
     print(f"\n== {title}", flush=True)
 
 
-def onepin(home: str, *args: str, shown: tuple[str, ...] | None = None) -> str:
-    """Run the real ``onepin`` command; echo it (secrets masked) and its output."""
-    print("$ onepin " + " ".join(shown or args), flush=True)
+def onepin(home: str, *args: str, stdin: str = "", secret_out: bool = False) -> str:
+    """Run the real ``onepin`` command; echo it and its output (a secret on stdout masked)."""
+    piped = "printf '%s\\n' op_live_… | " if stdin else ""
+    print(f"$ {piped}onepin " + " ".join(args), flush=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("ONEPIN_")}
     env["HOME"] = home
     result = subprocess.run(
         [sys.executable, "-m", "onepin.cli", *args],
+        input=stdin,
         capture_output=True,
         text=True,
         env=env,
         check=False,
     )
-    sys.stdout.write(result.stdout)
+    sys.stdout.write(result.stdout[:12] + "…\n" if secret_out else result.stdout)
     sys.stdout.write(result.stderr)
     if result.returncode != 0:
         raise SystemExit(f"demo: `onepin {args[0]}` failed with exit code {result.returncode}")
@@ -75,16 +78,22 @@ def main(argv: list[str] | None = None) -> int:
     token = emulator.bootstrap.api_key
     step(f"OnePin emulator on {url}: {args.seed_keys} seeded keys, 5 ms simulated latency")
     with tempfile.TemporaryDirectory(prefix="onepin-demo-") as home:
-        step("The CLI, with a throw-away HOME")
-        masked = token[:12] + "…"
-        onepin(home, "login", "--key", token, "--base-url", url,
-               shown=("login", "--key", masked, "--base-url", url))  # fmt: skip
+        step("The CLI, with a throw-away HOME (keys go on stdin, never in the command line)")
+        onepin(home, "login", "--with-token", "--base-url", url, stdin=token)
         onepin(home, "whoami")
         onepin(home, "api-keys", "create", "demo-ci", "--scope", "workflows:read",
                "--rate-limit", "600")  # fmt: skip
+        step("A second profile: a read-only key for staging work")
+        staging = onepin(home, "api-keys", "create", "demo-staging", "--scope", "voices:read",
+                         "--quiet", secret_out=True)  # fmt: skip
+        onepin(home, "login", "--profile", "staging", "--with-token", "--base-url", url,
+               stdin=staging)  # fmt: skip
+        onepin(home, "whoami", "--profile", "staging")
         onepin(home, "api-keys", "list", "--search", "demo", "--status", "all")
-        onepin(home, "api-keys", "rotate", "bootstrap", "--save")
-        onepin(home, "whoami")
+        step("Rotation with an overlap: the successor is made and checked before the old key goes")
+        onepin(home, "api-keys", "rotate", "bootstrap", "--overlap", "--save")
+        onepin(home, "whoami", "--json", "key_name,scopes")
+        onepin(home, "logout", "--profile", "staging")
         onepin(home, "logout")
     # The walk-through rotated the bootstrap key; the SDK part uses a fresh one.
     token = emulator.create_key(name="demo-sdk").api_key
