@@ -17,17 +17,16 @@ can read is refused on load.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import stat
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from onepin._constants import DEFAULT_BASE_URL
 from onepin._exceptions import OnePinConfigurationError
+from onepin._tomlfile import LOOSE, editing, read_file, refuse_loose
 
 if TYPE_CHECKING:
     import tomlkit
@@ -55,7 +54,6 @@ PROFILE = "default"
 """The profile used when none is named."""
 
 _PROFILE_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
-_LOOSE = stat.S_IRWXG | stat.S_IRWXO
 
 Source = Literal["explicit", "env", "file", "default"]
 
@@ -129,39 +127,6 @@ def profile_name(profile: str | None = None, env: Mapping[str, str] | None = Non
     return name
 
 
-def _read(path: Path) -> tuple[tomlkit.TOMLDocument, int] | None:
-    """The parsed file and its permission bits, or ``None`` when there is no file."""
-    import tomlkit
-    from tomlkit.exceptions import ParseError
-
-    try:
-        st = path.stat()
-        if stat.S_ISDIR(st.st_mode):
-            raise IsADirectoryError(21, "it is a directory")
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise OnePinConfigurationError(f"Cannot read {path}: {exc.strerror}") from None
-    except UnicodeDecodeError as exc:
-        raise OnePinConfigurationError(f"Cannot read {path}: {exc}") from None
-    try:
-        doc = tomlkit.parse(text)
-    except ParseError as exc:
-        raise OnePinConfigurationError(
-            f"{path} is not valid TOML ({exc}). Fix it, or remove it and run `onepin login`."
-        ) from None
-    return doc, stat.S_IMODE(st.st_mode)
-
-
-def _refuse_loose(path: Path, mode: int) -> None:
-    if mode & _LOOSE:
-        raise OnePinConfigurationError(
-            f"Refusing to use {path}: it is readable by group or others "
-            f"(mode {mode:04o}). Fix it with: chmod 600 {path}"
-        )
-
-
 def _section(doc: tomlkit.TOMLDocument, profile: str, path: Path) -> dict[str, str]:
     section = doc.get(profile)
     if section is None:
@@ -183,11 +148,11 @@ def load_profile(path: Path | None = None, profile: str | None = None) -> dict[s
     """The ``api_key`` and ``base_url`` of a profile (``[default]``), or ``{}`` when absent."""
     path = path or credentials_path()
     name = profile_name(profile, {})
-    read = _read(path)
+    read = read_file(path)
     if read is None:
         return {}
     doc, mode = read
-    _refuse_loose(path, mode)
+    refuse_loose(path, mode)
     return _section(doc, name, path)
 
 
@@ -237,8 +202,8 @@ def check_rewritable(path: Path, *, repair: bool = False) -> int | None:
     file that group or others can read, else ``None``; with ``repair`` such a
     file is made 0600 first (its old bits are still returned).
     """
-    read = _read(path)
-    if read is None or not read[1] & _LOOSE:
+    read = read_file(path)
+    if read is None or not read[1] & LOOSE:
         return None
     if repair:
         try:
@@ -246,79 +211,6 @@ def check_rewritable(path: Path, *, repair: bool = False) -> int | None:
         except OSError as exc:
             raise OnePinConfigurationError(f"Cannot chmod 600 {path}: {exc.strerror}") from None
     return read[1]
-
-
-@contextlib.contextmanager
-def _locked(directory: Path) -> Iterator[None]:
-    """An exclusive lock next to the file, held while reading and rewriting it."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows: rename is still atomic
-        yield
-        return
-    fd = os.open(directory / ".credentials.lock", os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
-
-
-def _ensure_dir(directory: Path) -> None:
-    try:
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        os.chmod(directory, 0o700)
-    except OSError as exc:
-        raise OnePinConfigurationError(f"Cannot create {directory}: {exc.strerror}") from None
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".credentials.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            os.fchmod(fh.fileno(), 0o600)
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    with contextlib.suppress(OSError):
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-
-
-@contextlib.contextmanager
-def _editing(path: Path) -> Iterator[tomlkit.TOMLDocument]:
-    """The file's document to change in place; written back (or removed when empty) after."""
-    import tomlkit
-
-    _ensure_dir(path.parent)
-    target = path.resolve() if path.is_symlink() else path  # write through a link
-    with _locked(target.parent):
-        read = _read(target)
-        doc = tomlkit.document() if read is None else read[0]
-        if read is not None:
-            _refuse_loose(path, read[1])
-        before = doc.as_string()
-        yield doc
-        text = doc.as_string()
-        if read is not None and text == before:
-            return
-        try:
-            if text.strip():
-                _write_atomic(target, text)
-            else:
-                target.unlink(missing_ok=True)
-        except OSError as exc:
-            raise OnePinConfigurationError(f"Cannot write {path}: {exc.strerror}") from None
 
 
 def save_profile(
@@ -337,7 +229,7 @@ def save_profile(
 
     path = path or credentials_path()
     name = profile_name(profile, {})
-    with _editing(path) as doc:
+    with editing(path) as doc:
         section = doc.get(name)
         if not isinstance(section, dict):
             section = tomlkit.table()
@@ -359,7 +251,7 @@ def remove_profile(path: Path | None = None, *, profile: str | None = None) -> b
     name = profile_name(profile, {})
     if not path.exists():
         return False
-    with _editing(path) as doc:
+    with editing(path) as doc:
         found = name in doc
         if found:
             del doc[name]
