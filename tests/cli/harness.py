@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pexpect
+
 from onepin.testing import Emulator, RunningEmulator
 
 ONEPIN = str(Path(sys.executable).with_name("onepin"))
@@ -41,6 +43,15 @@ class Cli:
             timeout=60,
             check=False,
         )
+
+    def answer(self, *args: str, question: str, reply: str) -> int:
+        """Run ``onepin *args`` on a terminal, ``reply`` to ``question``; the exit status."""
+        child = pexpect.spawn(ONEPIN, list(args), env=self.env, timeout=30)
+        child.expect_exact(question)
+        child.sendline(reply)
+        child.expect(pexpect.EOF)
+        child.close()
+        return int(child.exitstatus)
 
     def try_login(
         self, key: str | None = None, *args: str, env: dict[str, str] | None = None

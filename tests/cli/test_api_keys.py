@@ -108,19 +108,10 @@ def test_delete_and_rotate_guard_the_key_in_use(cli: Cli) -> None:
 def test_delete_asks_on_a_terminal(cli: Cli) -> None:
     cli.login()
     key = cli.emulator.create_key(name="victim")
-    child = pexpect.spawn(ONEPIN, ["api-keys", "delete", "victim"], env=cli.env, timeout=30)
-    child.expect_exact('Revoke API key "victim"')
-    child.sendline("n")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 1
+    question = 'Revoke API key "victim"'
+    assert cli.answer("api-keys", "delete", "victim", question=question, reply="n") == 1
     assert cli.emulator.key(key.id).active  # type: ignore[union-attr]
-    child = pexpect.spawn(ONEPIN, ["api-keys", "delete", "victim"], env=cli.env, timeout=30)
-    child.expect_exact('Revoke API key "victim"')
-    child.sendline("y")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
+    assert cli.answer("api-keys", "delete", "victim", question=question, reply="y") == 0
     assert not cli.emulator.key(key.id).active  # type: ignore[union-attr]
 
 

@@ -91,12 +91,8 @@ def test_rotate_asks_on_a_terminal_and_needs_yes_when_piped(cli: Cli) -> None:
     assert result.returncode == 2
     assert "--yes" in result.stderr
     assert active(cli, other.id)
-    child = pexpect.spawn(ONEPIN, ["api-keys", "rotate", "other"], env=cli.env, timeout=30)
-    child.expect_exact('Rotate API key "other"')
-    child.sendline("n")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 1
+    question = 'Rotate API key "other"'
+    assert cli.answer("api-keys", "rotate", "other", question=question, reply="n") == 1
     assert active(cli, other.id)
 
 
