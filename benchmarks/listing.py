@@ -79,6 +79,13 @@ def bench(quick: bool) -> Row:
                 target=Target("<=", 1.1),
             )
         )
+    bare = typical.floor("bare loop asyncio", typical["bare loop asyncio"].cpu_per_page)
+    row.lines.append(
+        Line(
+            "how tight the floor is: bare loop (gather of 8) / its own floor",
+            typical["bare loop asyncio"].wall / bare.seconds,
+        )
+    )
     row.raw = {
         "keys": keys,
         "latency_s": LATENCY,
