@@ -4,8 +4,8 @@
   asyncio, trio or the sync twin;
 - ``by_hand``: what a user writes without the SDK: ``httpx`` and a bounded
   gather of 8 over offset pages (8 threads for blocking code), each page
-  decoded with pydantic v2 models (``user``) or with bare msgspec structs like
-  the SDK's (``bare``, the CPU floor).
+  decoded with pydantic v2 models (the hand-written baseline) or with bare
+  msgspec structs like the SDK's (the bare loop, whose CPU is the floor's).
 
 Each returns a ``Run``: wall and client-process CPU time from the first request
 to the last key (the client is built before the clocks start).
