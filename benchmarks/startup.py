@@ -46,7 +46,7 @@ def bench(quick: bool) -> Row:
     # checkout too (an editable install is not).
     for package in ("onepin", "onepin_sync"):
         compileall.compile_dir(ROOT / package, quiet=1)
-    runs = interleaved({name: _timer(code) for name, code in SNIPPETS.items()}, 5 if quick else 25)
+    runs = interleaved({name: _timer(code) for name, code in SNIPPETS.items()}, 5 if quick else 15)
     base = median(runs.pop("python -c pass"))
     ms = {name: (median(values) - base) * 1000 for name, values in runs.items()}
     return Row(
