@@ -129,10 +129,9 @@ def open_client(
         ):
             yield client
     except APITimeoutError as exc:
-        raise CliError(
-            f"{exc} ({creds.base_url} did not answer within --timeout {timeout:g}s)",
-            code="TIMEOUT",
-        ) from None
+        unknown = " It may or may not have been applied." if exc.outcome_unknown else ""
+        message = f"{creds.base_url} did not answer within {timeout:g}s (--timeout).{unknown}"
+        raise CliError(message, code="TIMEOUT") from None
     except APIConnectionError as exc:
         if exc.request_sent:
             raise

@@ -176,7 +176,7 @@ def test_a_server_that_never_answers(cli: Cli) -> None:
         elapsed = time.monotonic() - start
         assert result.returncode == 1
         assert elapsed < 6, elapsed
-        assert "did not answer within --timeout 2s" in result.stderr
+        assert f"{url} did not answer within 2s (--timeout)." in result.stderr
         assert_no_traceback(result)
         # on a terminal, a status line says what it is waiting for after a second
         child = pexpect.spawn(
