@@ -2,13 +2,15 @@
 
 Additive increase, multiplicative decrease, as TCP and concurrency limiters
 do, decided once per round (as many pages as the window held when the round
-began). The signal is the round's fastest page: one page that came back
-quickly says the server is not queueing, however long the others took behind
-it on this side. From one page the window doubles each round ("slow start")
-until the first sign of trouble, then grows by one page a round. A 429 or 503
-(or a page that failed) halves it; a round whose fastest page took more than
-``tolerance`` times the best seen cuts it by a quarter. It never exceeds
-``cap`` nor the requests the server's ``X-RateLimit-Remaining`` still allows.
+began). Two latencies tell the story: the round's fastest page says whether
+the server queues (one quick answer means it does not), and the round's mean
+whether pages queue on this side (a window wider than this process can decode
+in a round trip only spends CPU on idle connections). From one page the window
+doubles each round ("slow start") until the first sign of trouble, then grows
+by one page a round. A 429 or 503 (or a page that failed) halves it; a round
+whose fastest page took more than ``tolerance`` times the best seen, or whose
+mean took more than ``tolerance`` times its fastest, cuts it by a quarter. It
+never exceeds ``cap`` nor what the server's ``X-RateLimit-Remaining`` allows.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ class AdaptiveWindow:
         self._budget: int | None = None
         self._round_left = 1  # pages until the round ends
         self._round_best = math.inf
+        self._round_sum = 0.0
+        self._round_pages = 0
         self._round_troubled = False
 
     @property
@@ -60,6 +64,8 @@ class AdaptiveWindow:
         self._budget = budget
         self._round_troubled |= throttled
         self._round_best = min(self._round_best, latency)
+        self._round_sum += latency
+        self._round_pages += 1
         self._end_of_page()
 
     def on_failure(self) -> None:
@@ -72,10 +78,13 @@ class AdaptiveWindow:
         if self._round_left > 0:
             return
         fastest = self._round_best
+        mean = self._round_sum / self._round_pages if self._round_pages else fastest
         if self._round_troubled:
             self._shrink(0.5)
         elif fastest > self._best * self._tolerance + self._slack:
-            self._shrink(0.75)
+            self._shrink(0.75)  # the server queues
+        elif mean > fastest * self._tolerance + self._slack:
+            self._shrink(0.75)  # pages queue here: a wider window only costs CPU
         elif self._size < self._threshold:
             self._size = min(self._size * 2, self.cap)
         else:
@@ -84,6 +93,8 @@ class AdaptiveWindow:
         self._best = min(self._best * 1.05, fastest)
         self._round_left = self.size
         self._round_best = math.inf
+        self._round_sum = 0.0
+        self._round_pages = 0
         self._round_troubled = False
 
     def _shrink(self, factor: float) -> None:

@@ -29,12 +29,12 @@ def test_throttling_halves_and_growth_turns_additive() -> None:
     assert [run_round(window, 0.02) for _ in range(3)] == [17, 18, 19]
 
 
-def test_one_fast_page_in_a_round_means_the_latency_held() -> None:
+def test_one_fast_page_in_a_round_means_the_server_held() -> None:
     window = AdaptiveWindow(cap=64)
     run_round(window, 0.02)
     run_round(window, 0.02)
     assert window.size == 4
-    for latency in (0.02, 0.5, 0.5, 0.5):  # the others queued behind it on our side
+    for latency in (0.03, 0.02, 0.035, 0.04):  # slower than the best, but one came fast
         window.on_page(latency)
     assert window.size == 8
 
@@ -81,3 +81,14 @@ def test_the_cap_is_checked() -> None:
     with pytest.raises(ValueError, match="cap"):
         AdaptiveWindow(cap=0)
     assert AdaptiveWindow(cap=1).size == 1
+
+
+def test_pages_queueing_on_this_side_stop_the_growth() -> None:
+    window = AdaptiveWindow(cap=64)
+    for _ in range(4):
+        run_round(window, 0.02)
+    assert window.size == 16
+    for i in range(16):  # a fast first page, then each one later: decoding cannot keep up
+        window.on_page(0.02 + i * 0.01)
+    assert window.size == 12
+    assert run_round(window, 0.02) == 13  # and growth is additive from there
