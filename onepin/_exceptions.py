@@ -19,13 +19,14 @@ OnePinError
     └── InternalServerError         5xx
 ```
 
-No message or ``repr`` ever contains the token.
+No message or ``repr`` ever contains the token, and every message is of a
+sane size whatever the server sent (the raw answer stays on ``response``).
+Every error pickles, so it crosses from a worker process to its parent intact.
+How an answer or a transport failure becomes one of these: ``onepin._failures``.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -51,12 +52,24 @@ __all__ = [
     "RateLimitError",
     "UnprocessableEntityError",
     "UpgradeRequiredError",
-    "from_response",
-    "from_transport",
-    "retry_after_seconds",
+    "clip",
 ]
 
-_UNKNOWN_OUTCOME = " The request may or may not have been applied (outcome unknown)."
+_UNKNOWN_OUTCOME = (
+    " The request may or may not have been applied (outcome unknown): list the keys"
+    " to see whether it was before trying again."
+)
+MESSAGE_LIMIT = 2000
+"""The most characters of server-sent text an error message carries."""
+DETAILS_LIMIT = 20
+"""The most field-level details an error keeps."""
+
+
+def clip(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """``text`` cut to ``limit`` characters, saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... [{len(text) - limit} more characters]"
 
 
 class ErrorDetail(msgspec.Struct, frozen=True, kw_only=True, gc=False):
@@ -69,9 +82,22 @@ class ErrorDetail(msgspec.Struct, frozen=True, kw_only=True, gc=False):
 class OnePinError(Exception):
     """Base class of every error this SDK raises."""
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt from its message and attributes, not by calling the constructor
+        # (whose arguments are keyword-only), so a worker process's error reaches
+        # the parent as itself.
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
+
+def _rebuild(cls: type[OnePinError], args: tuple[Any, ...], state: dict[str, Any]) -> OnePinError:
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 class OnePinConfigurationError(OnePinError):
-    """The client cannot be set up: no token found, a bad credentials file, a bad option."""
+    """The client cannot be set up or used: no token, a bad credentials file or option, closed."""
 
 
 class APIConnectionError(OnePinError):
@@ -88,7 +114,7 @@ class APIConnectionError(OnePinError):
     ) -> None:
         self.request_sent = request_sent
         self.outcome_unknown = outcome_unknown
-        super().__init__(message + (_UNKNOWN_OUTCOME if outcome_unknown else ""))
+        super().__init__(clip(message) + (_UNKNOWN_OUTCOME if outcome_unknown else ""))
 
 
 class APITimeoutError(APIConnectionError):
@@ -96,12 +122,27 @@ class APITimeoutError(APIConnectionError):
 
 
 class APIResponseValidationError(OnePinError):
-    """A successful answer whose body does not match the contract; ``path`` names where."""
+    """A successful answer whose body does not match the contract; the message names where.
 
-    def __init__(self, message: str, *, status_code: int, request_id: str | None) -> None:
+    ``outcome_unknown`` is true when the call was not idempotent (create, rotate):
+    it was applied, but its answer, and the secret in it, was lost. ``response``
+    is the raw answer, when there was one.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        request_id: str | None,
+        outcome_unknown: bool = False,
+        response: httpx.Response | None = None,
+    ) -> None:
         self.status_code = status_code
         self.request_id = request_id
-        super().__init__(message)
+        self.outcome_unknown = outcome_unknown
+        self.response = response
+        super().__init__(clip(message) + (_UNKNOWN_OUTCOME if outcome_unknown else ""))
 
 
 class APIStatusError(OnePinError):
@@ -120,21 +161,26 @@ class APIStatusError(OnePinError):
     ) -> None:
         self.response = response
         self.status_code = response.status_code
-        self.code = code
-        self.message = message
-        self.details = details
-        self.request_id = request_id
+        self.code = None if code is None else clip(code, 100)
+        self.message = message = clip(message)
+        self.details = details = tuple(
+            ErrorDetail(
+                field=None if d.field is None else clip(d.field, 200), message=clip(d.message, 500)
+            )
+            for d in details[:DETAILS_LIMIT]
+        )
+        self.request_id = None if request_id is None else clip(request_id, 200)
         self.outcome_unknown = outcome_unknown
         self.retry_after = retry_after
         """Seconds the server asked to wait (``retry-after-ms`` or ``Retry-After``), or None."""
         text = f"{self.status_code}"
-        if code:
-            text += f" {code}"
+        if self.code:
+            text += f" {self.code}"
         text += f": {message}"
         if details:
             text += " [" + "; ".join(_detail_text(d) for d in details) + "]"
-        if request_id:
-            text += f" (request_id={request_id})"
+        if self.request_id:
+            text += f" (request_id={self.request_id})"
         if outcome_unknown:
             text += _UNKNOWN_OUTCOME
         super().__init__(text)
@@ -188,145 +234,3 @@ class RateLimitError(APIStatusError):
 
 class InternalServerError(APIStatusError):
     """Any 5xx answer, including a proxy's HTML or empty 502/503/504 page."""
-
-
-_STATUS_ERRORS: dict[int, type[APIStatusError]] = {
-    400: BadRequestError,
-    401: AuthenticationError,
-    403: PermissionDeniedError,
-    404: NotFoundError,
-    409: ConflictError,
-    410: GoneError,
-    422: UnprocessableEntityError,
-    426: UpgradeRequiredError,
-    429: RateLimitError,
-}
-
-
-def from_response(response: httpx.Response, *, outcome_unknown: bool) -> APIStatusError:
-    """The typed error for a 4xx/5xx answer, whatever its body looks like.
-
-    ``outcome_unknown``: the call was not idempotent, so a 5xx leaves it unknown
-    whether it was applied.
-    """
-    code: str | None = None
-    message = ""
-    details: tuple[ErrorDetail, ...] = ()
-    headers = response.headers
-    request_id = headers.get("x-request-id")
-    body: Any = None
-    if response.content and "json" in headers.get("content-type", "json"):
-        try:
-            body = _any_decoder.decode(response.content)
-        except msgspec.DecodeError:
-            body = None
-    if isinstance(body, dict):
-        meta = body.get("meta")
-        if isinstance(meta, dict) and isinstance(meta.get("request_id"), str):
-            request_id = meta["request_id"]
-        error = body.get("error")
-        detail = body.get("detail")
-        if isinstance(error, dict):
-            code = _str_or_none(error.get("code"))
-            message = _str_or_none(error.get("message")) or ""
-            details = _details(error.get("details"))
-        elif isinstance(detail, list):
-            code = "VALIDATION_ERROR"
-            message = "Request validation failed"
-            details = _fastapi_details(detail)
-        elif isinstance(detail, str):
-            message = detail
-    if not message:
-        message = response.reason_phrase or "HTTP error"
-        if response.content and body is None:
-            kind = headers.get("content-type", "unknown").split(";")[0]
-            message += f" (non-JSON {kind} body)"
-    status = response.status_code
-    cls = InternalServerError if status >= 500 else _STATUS_ERRORS.get(status, APIStatusError)
-    return cls(
-        message,
-        response=response,
-        code=code,
-        details=details,
-        request_id=request_id,
-        outcome_unknown=outcome_unknown and status >= 500,
-        retry_after=retry_after_seconds(headers),
-    )
-
-
-_any_decoder = msgspec.json.Decoder()
-
-
-def _str_or_none(value: object) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _details(raw: object) -> tuple[ErrorDetail, ...]:
-    if not isinstance(raw, list):
-        return ()
-    return tuple(
-        ErrorDetail(field=_str_or_none(d.get("field")), message=str(d.get("message", "")))
-        for d in raw
-        if isinstance(d, dict)
-    )
-
-
-def _fastapi_details(raw: list[Any]) -> tuple[ErrorDetail, ...]:
-    out = []
-    for item in raw:
-        if not isinstance(item, dict):
-            continue
-        loc = [str(p) for p in item.get("loc", []) if p not in ("body", "query", "path")]
-        out.append(ErrorDetail(field=".".join(loc) or None, message=str(item.get("msg", ""))))
-    return tuple(out)
-
-
-def retry_after_seconds(headers: Mapping[str, str] | httpx.Headers) -> float | None:
-    """The wait a response asks for: ``retry-after-ms``, else ``Retry-After``; None if absent."""
-    raw_ms = headers.get("retry-after-ms")
-    if raw_ms is not None:
-        try:
-            return max(0.0, float(raw_ms) / 1000.0)
-        except ValueError:
-            pass
-    raw = headers.get("retry-after")
-    if raw is None:
-        return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        pass
-    import email.utils
-
-    try:
-        when = email.utils.parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
-def from_transport(exc: httpx.TransportError, *, idempotent: bool) -> APIConnectionError:
-    """The typed error for a transport failure; never includes headers or the token."""
-    import httpx
-
-    before_send = isinstance(
-        exc,
-        httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout | httpx.LocalProtocolError,
-    )
-    sent = not before_send
-    unknown = sent and not idempotent
-    try:
-        request: httpx.Request | None = exc.request
-    except RuntimeError:  # raised when the error carries no request
-        request = None
-    where = "" if request is None else f" ({request.method} {request.url.copy_with(query=None)})"
-    # A local protocol error quotes the offending header, which may hold the token.
-    detail = "" if isinstance(exc, httpx.LocalProtocolError) else str(exc)
-    text = f"{type(exc).__name__}{where}: {detail}" if detail else f"{type(exc).__name__}{where}"
-    if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(
-            f"Request timed out: {text}", request_sent=sent, outcome_unknown=unknown
-        )
-    return APIConnectionError(
-        f"Connection failed: {text}", request_sent=sent, outcome_unknown=unknown
-    )

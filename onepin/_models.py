@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 import msgspec
 
@@ -62,13 +63,18 @@ class ApiKey(msgspec.Struct, frozen=True, kw_only=True, gc=False):
 class CreatedApiKey(ApiKey, frozen=True, kw_only=True, gc=False):
     """A new key with its plaintext secret in ``api_key``: shown once, store it now.
 
-    The secret is left out of ``repr()`` so that logging the object leaks nothing.
+    The secret is left out of ``repr()`` and of rich's pretty printing, so that
+    logging or printing the object leaks nothing.
     """
 
     api_key: str
 
     def __repr__(self) -> str:
         return f"CreatedApiKey(id={self.id!r}, name={self.name!r}, preview={self.preview!r})"
+
+    def __rich_repr__(self) -> list[tuple[str, Any]]:
+        # rich prints msgspec structs field by field: every field but the secret.
+        return [(f, getattr(self, f)) for f in self.__struct_fields__ if f != "api_key"]
 
 
 class RotatedApiKey(msgspec.Struct, frozen=True, kw_only=True, gc=False):

@@ -7,6 +7,7 @@ from typing import Any, Generic, TypeVar
 import httpx
 import msgspec
 
+from onepin._exceptions import APIResponseValidationError
 from onepin._models import KeyStatus
 from onepin._wire import ListEnvelope
 
@@ -76,7 +77,8 @@ def next_offset(page: Page[Any]) -> Continuation:
     """The continuation after ``page``: the server's ``next`` link checked against arithmetic.
 
     A ``next`` link from a page with items wins: a listing goes on while the
-    server links further pages, even past a total it reported earlier.
+    server links further pages, even past a total it reported earlier. A link
+    that does not move forward (or is negative) raises ``APIResponseValidationError``.
     """
     computed = page.offset + len(page.items)
     done = not page.items or (page.total is not None and computed >= page.total)
@@ -88,6 +90,14 @@ def next_offset(page: Page[Any]) -> Continuation:
         return Continuation(None if done else computed, mismatch=True)
     if not page.items:  # an empty page ends a listing, whatever it links to
         return Continuation(None, mismatch=True)
+    if linked <= page.offset:
+        # Followed, such a link would list the same keys again, without end.
+        raise APIResponseValidationError(
+            f"The server's next link (offset {linked}) does not move past the page at"
+            f" offset {page.offset}: the listing cannot go on",
+            status_code=200,
+            request_id=page.request_id,
+        )
     return Continuation(linked, mismatch=done or linked != computed)
 
 

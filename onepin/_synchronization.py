@@ -2,7 +2,8 @@
 
 The sync package is generated from the async source by text substitution
 (``scripts/unasync.py``, which renames ``async_sleep`` to ``sleep``,
-``AsyncDeadline`` to ``Deadline`` and ``AsyncThreadLock`` to ``ThreadLock``),
+``AsyncDeadline`` to ``Deadline``, ``AsyncThreadLock`` to ``ThreadLock``,
+``AsyncGate`` to ``Gate`` and ``async_running_loop`` to ``running_loop``),
 so whatever must differ between the two worlds sits behind one of these pairs:
 
 * sleeping: on the event loop, or blocking the thread;
@@ -10,23 +11,41 @@ so whatever must differ between the two worlds sits behind one of these pairs:
   where nothing runs between two awaits, a ``threading.Lock`` in sync code;
 * a call's deadline: a cancel scope that bounds every attempt, read and wait
   in async code; in sync code, which cannot be cancelled, each attempt's
-  timeouts capped to what is left.
+  timeouts capped to what is left, and every socket read and write too
+  (``onepin._transport`` asks :func:`io_timeout`);
+* a gate in front of the connection pool: an anyio semaphore, or a threading one;
+* the event loop a connection pool belongs to: the running one, or none.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from contextvars import ContextVar, Token
 from types import TracebackType
+from typing import Protocol
 
 import anyio
+import anyio.lowlevel
 import httpx
 from tenacity import RetryCallState
 from tenacity.stop import stop_base
 
 from onepin._exceptions import APITimeoutError
 
-__all__ = ["AsyncDeadline", "AsyncThreadLock", "Deadline", "ThreadLock", "async_sleep", "sleep"]
+__all__ = [
+    "AsyncDeadline",
+    "AsyncGate",
+    "AsyncThreadLock",
+    "Deadline",
+    "Gate",
+    "ThreadLock",
+    "async_running_loop",
+    "async_sleep",
+    "io_timeout",
+    "running_loop",
+    "sleep",
+]
 
 
 async def async_sleep(seconds: float) -> None:
@@ -72,6 +91,20 @@ class ThreadLock:
         self._lock.release()
 
 
+class Attempts(Protocol):
+    """What a deadline knows of its call: whether an attempt went out, and whether that is safe."""
+
+    @property
+    def attempts(self) -> int:
+        """Attempts sent so far."""
+        ...
+
+    @property
+    def idempotent(self) -> bool:
+        """Whether repeating the call cannot apply it twice."""
+        ...
+
+
 class _DeadlineClock(stop_base):
     """What both deadlines share: the end time, and when a retry must give up.
 
@@ -79,9 +112,10 @@ class _DeadlineClock(stop_base):
     would outlast it, raising the last failure rather than sleeping in vain.
     """
 
-    def __init__(self, seconds: float | None) -> None:
+    def __init__(self, seconds: float | None, call: Attempts | None = None) -> None:
         self.seconds = seconds
         self._end = None if seconds is None else time.monotonic() + seconds
+        self._call = call
 
     def remaining(self) -> float | None:
         """Seconds left (may be negative), or None without a deadline."""
@@ -91,9 +125,20 @@ class _DeadlineClock(stop_base):
         left = self.remaining()
         return left is not None and state.upcoming_sleep >= left
 
+    def check(self, wait: float) -> None:
+        """Raise :meth:`exceeded` at once if waiting ``wait`` seconds would outlast the deadline."""
+        left = self.remaining()
+        if left is not None and wait >= left:
+            raise self.exceeded()
+
     def exceeded(self) -> APITimeoutError:
-        """The error of a call that ran out of time."""
-        return APITimeoutError(f"The call's deadline of {self.seconds:g}s was exceeded")
+        """The error of a call that ran out of time (its outcome unknown once a create was sent)."""
+        sent = self._call is not None and self._call.attempts > 0
+        return APITimeoutError(
+            f"The call's deadline of {self.seconds:g}s was exceeded",
+            request_sent=sent,
+            outcome_unknown=sent and self._call is not None and not self._call.idempotent,
+        )
 
 
 class AsyncDeadline(_DeadlineClock):
@@ -127,10 +172,34 @@ class AsyncDeadline(_DeadlineClock):
         return timeout
 
 
+_IO_END: ContextVar[float | None] = ContextVar("onepin_io_end", default=None)
+
+
+def io_timeout(timeout: float | None) -> float | None:
+    """A socket operation's ``timeout``, capped to what is left of the sync call running here.
+
+    Past the deadline it is a millisecond, so the operation times out at once.
+    """
+    end = _IO_END.get()
+    if end is None:
+        return timeout
+    left = max(end - time.monotonic(), 0.001)
+    return left if timeout is None else min(timeout, left)
+
+
 class Deadline(_DeadlineClock):
-    """The blocking twin: no cancellation exists, so each attempt's timeouts are capped."""
+    """The blocking twin: no cancellation exists, so each attempt's timeouts are capped.
+
+    Inside the ``with`` block every socket read and write of the client's own
+    pool is capped too (see :func:`io_timeout`), so a server that answers one
+    byte at a time cannot hold a call past its deadline.
+    """
+
+    _token: Token[float | None] | None = None
 
     def __enter__(self) -> Deadline:
+        if self._end is not None:
+            self._token = _IO_END.set(self._end)
         return self
 
     def __exit__(
@@ -139,7 +208,8 @@ class Deadline(_DeadlineClock):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        return None
+        if self._token is not None:
+            _IO_END.reset(self._token)
 
     def attempt_timeout(self, timeout: httpx.Timeout) -> httpx.Timeout:
         """The timeouts of the next attempt, none beyond what is left of the deadline."""
@@ -158,3 +228,57 @@ class Deadline(_DeadlineClock):
 
 def _capped(value: float | None, limit: float) -> float:
     return limit if value is None else min(value, limit)
+
+
+class AsyncGate:
+    """At most ``limit`` calls at once go on to the connection pool (None: no limit).
+
+    The others wait here, in a cheap queue, rather than in the pool's own,
+    where every change walks the whole queue.
+    """
+
+    def __init__(self, limit: int | None) -> None:
+        self._semaphore = None if limit is None else anyio.Semaphore(limit, fast_acquire=True)
+
+    async def __aenter__(self) -> None:
+        if self._semaphore is not None:
+            await self._semaphore.acquire()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._semaphore is not None:
+            self._semaphore.release()
+
+
+class Gate:
+    """The blocking twin: a threading semaphore, for a client shared by many threads."""
+
+    def __init__(self, limit: int | None) -> None:
+        self._semaphore = None if limit is None else threading.BoundedSemaphore(limit)
+
+    def __enter__(self) -> None:
+        if self._semaphore is not None:
+            self._semaphore.acquire()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._semaphore is not None:
+            self._semaphore.release()
+
+
+def async_running_loop() -> object:
+    """The event loop running this call (asyncio's loop, trio's token): a pool's home."""
+    return anyio.lowlevel.current_token().native_token
+
+
+def running_loop() -> object:
+    """The blocking twin: no event loop (None), a pool belongs to its process only."""
+    return None

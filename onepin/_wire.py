@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import AsyncGenerator, Generator, Mapping
 from typing import Any, Generic, TypeVar
 
 import httpx
@@ -16,6 +16,7 @@ from onepin._version import __version__
 __all__ = [
     "RETRY_COUNT_HEADER",
     "USER_AGENT",
+    "BearerAuth",
     "Call",
     "Decoders",
     "Envelope",
@@ -72,10 +73,9 @@ class Call:
         """Whether repeating the call cannot apply it twice."""
         return self.idempotency_key is None
 
-    def headers(self, token: str, workspace_id: str | None) -> dict[str, str]:
-        """The headers of the next attempt."""
+    def headers(self, workspace_id: str | None) -> dict[str, str]:
+        """The headers of the next attempt (``Authorization`` is added as it is sent)."""
         headers = {
-            "Authorization": f"Bearer {token}",
             "User-Agent": USER_AGENT,
             "Accept": "application/json",
             RETRY_COUNT_HEADER: str(self.attempts),
@@ -90,6 +90,42 @@ class Call:
 
 
 _encoder = msgspec.json.Encoder()
+
+
+class BearerAuth(httpx.Auth):
+    """Adds ``Authorization: Bearer <token>`` to a request while httpx sends it, then removes it.
+
+    The token lives here only (one private slot of the client): no headers dict,
+    frame local or request kept by an error ever holds it, and ``repr()`` hides it.
+    """
+
+    __slots__ = ("_header",)
+
+    def __init__(self, token: str) -> None:
+        self._header = f"Bearer {token}"
+
+    def __repr__(self) -> str:
+        return "BearerAuth(<hidden>)"
+
+    def sync_auth_flow(
+        self, request: httpx.Request
+    ) -> Generator[httpx.Request, httpx.Response, None]:
+        """Send ``request`` with the header; the request forgets it once answered or failed."""
+        request.headers["Authorization"] = self._header
+        try:
+            yield request
+        finally:
+            del request.headers["Authorization"]
+
+    async def async_auth_flow(
+        self, request: httpx.Request
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        """The same, for ``httpx.AsyncClient``."""
+        request.headers["Authorization"] = self._header
+        try:
+            yield request
+        finally:
+            del request.headers["Authorization"]
 
 
 class Meta(msgspec.Struct, frozen=True, gc=False):
@@ -148,18 +184,24 @@ class Decoders:
     api_key_list = _LazyDecoder(ListEnvelope[ApiKey])
 
 
-def decode(decoder: msgspec.json.Decoder[T], response: httpx.Response) -> T:
-    """Decode a 2xx body, or raise ``APIResponseValidationError`` naming the JSON path."""
+def decode(decoder: msgspec.json.Decoder[T], response: httpx.Response, *, idempotent: bool) -> T:
+    """Decode a 2xx body, or raise ``APIResponseValidationError`` naming the JSON path.
+
+    A bad answer to a call that is not idempotent (create, rotate) leaves its
+    outcome unknown: the call was applied, but what it returned is lost.
+    """
     try:
         return decoder.decode(response.content)
     except msgspec.ValidationError as exc:
         message = f"Unexpected response body from {_where(response)}: {exc}"
-    except msgspec.DecodeError as exc:
+    except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, or nested too deep
         message = f"Response body from {_where(response)} is not valid JSON: {exc}"
     raise APIResponseValidationError(
         message,
         status_code=response.status_code,
         request_id=response.headers.get("x-request-id"),
+        outcome_unknown=not idempotent,
+        response=response,
     )
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import ssl
 import time
 from collections.abc import Mapping
 from functools import partial
@@ -22,14 +21,15 @@ from tenacity import (
     stop_after_attempt,
 )
 
+from onepin_sync._pool import SharedPool
 from onepin_sync._resources import ApiKeysResource, AuthResource
 from onepin._constants import DEFAULT_BASE_URL
-from onepin._exceptions import from_response, from_transport
+from onepin._failures import from_response, from_transport, from_undecodable
 from onepin._options import ClientOptions, OptionChanges, as_timeout, checked_token
 from onepin._pacing import RateLimitPacer
 from onepin._retry import RetryPolicy
-from onepin._synchronization import Deadline, sleep
-from onepin._wire import Call, decode
+from onepin._synchronization import Deadline, Gate, sleep
+from onepin._wire import BearerAuth, Call, decode
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -64,8 +64,11 @@ class OnePinClient:
             window adapts below this cap.
         http_client: your own ``httpx`` client (you close it); else one is made.
 
-    A bad option value raises ``OnePinConfigurationError``. The token is never
-    shown by ``repr()``, logs or error messages.
+    A bad option value raises ``OnePinConfigurationError``, and so does a call
+    on a closed client. The token is never shown by ``repr()``, logs, error
+    messages or traceback locals. The client's own pool is per process and per
+    event loop: after ``os.fork()``, or in another ``anyio.run``, the client
+    starts a fresh pool there (an ``http_client`` of yours is used as it is).
     """
 
     auth: AuthResource
@@ -87,7 +90,8 @@ class OnePinClient:
         max_concurrency: int = 32,
         http_client: httpx.Client | None = None,
     ) -> None:
-        self._token = checked_token(token)
+        self._auth = BearerAuth(checked_token(token))
+        del token  # from here on, no frame local of ours holds it (tracebacks show locals)
         self._pacer = RateLimitPacer()
         self._configure(
             ClientOptions(
@@ -101,8 +105,10 @@ class OnePinClient:
                 max_concurrency=max_concurrency,
             )
         )
-        self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else _new_http(self._options)
+        self._pool = SharedPool(
+            https=self._options.base_url.startswith("https://"), http_client=http_client
+        )
+        self._owns_pool = True
 
     def _configure(self, options: ClientOptions) -> None:
         """Adopt ``options``: the retry loop and the resources follow them."""
@@ -161,7 +167,7 @@ class OnePinClient:
         """
         options = self._options.replace(**changes)
         clone = copy.copy(self)
-        clone._owns_http = False
+        clone._owns_pool = False
         clone._configure(options)
         return clone
 
@@ -176,12 +182,21 @@ class OnePinClient:
         return self._options.workspace_id
 
     def __repr__(self) -> str:
-        return f"OnePinClient(base_url={self.base_url!r}, workspace_id={self.workspace_id!r})"
+        options = getattr(self, "_options", None)  # None while __init__ has not set it
+        if options is None:
+            return f"{type(self).__name__}(<not configured>)"
+        return (
+            f"{type(self).__name__}(base_url={self.base_url!r}, workspace_id={self.workspace_id!r})"
+        )
 
     def close(self) -> None:
-        """Close the connection pool (unless it was passed in as ``http_client``)."""
-        if self._owns_http:
-            self._http.close()
+        """Close the connection pool (unless it was passed in as ``http_client``); never raises.
+
+        Later calls raise ``OnePinConfigurationError``. A pool this process or
+        event loop did not make is left alone.
+        """
+        if self._owns_pool:
+            self._pool.close()
 
     def __enter__(self) -> OnePinClient:
         return self
@@ -205,56 +220,71 @@ class OnePinClient:
         params: Mapping[str, str | int] | None = None,
         body: Mapping[str, Any] | None = None,
         idempotent: bool = True,
+        paced: bool = False,
     ) -> T:
-        """Send one logical call: attempts and waits within the deadline, then decoding."""
+        """Send one logical call: attempts and waits within the deadline, then decoding.
+
+        A ``paced`` call (a listing's page) first waits for its slot when the
+        key is rate limited; that wait counts against the deadline too.
+        """
         call = Call(method, path, params=params, body=body, idempotent=idempotent)
-        with Deadline(self._options.deadline) as deadline:
+        http, gate = self._pool.current()
+        with Deadline(self._options.deadline, call) as deadline:
+            if paced:
+                wait = self._pacer.reserve()
+                if 0 < wait <= self._options.max_retry_wait:
+                    deadline.check(wait)
+                    sleep(wait)
             retrying = self._retrying.copy(
                 retry=self._retry_if[call.idempotent], stop=self._stop | deadline
             )
-            result: T = retrying(self._attempt, call, decoder, deadline)
+            result: T = retrying(self._attempt, call, decoder, deadline, http, gate)
             return result
 
-    def _attempt(self, call: Call, decoder: msgspec.json.Decoder[T], deadline: Deadline) -> T:
-        """One attempt of ``call``: send, check the status, decode."""
+    def _attempt(
+        self,
+        call: Call,
+        decoder: msgspec.json.Decoder[T],
+        deadline: Deadline,
+        http: httpx.Client,
+        gate: Gate,
+    ) -> T:
+        """One attempt of ``call``: send (through the gate), check the status, decode."""
         options = self._options
-        request = self._http.build_request(
+        request = http.build_request(
             call.method,
             options.base_url + call.path,
             params=call.params,
             content=call.content,
-            headers=call.headers(self._token, options.workspace_id),
+            headers=call.headers(options.workspace_id),
             timeout=deadline.attempt_timeout(options.timeout),
         )
         call.attempts += 1
         t0 = time.perf_counter()
         try:
-            response = self._http.send(request)
+            with gate:
+                response = http.send(request, auth=self._auth, stream=True)
+                try:
+                    response.read()
+                except httpx.DecodingError as exc:
+                    raise from_undecodable(response, exc, idempotent=call.idempotent) from exc
+                finally:
+                    response.close()
         except httpx.TransportError as exc:
             _log_attempt(call, request, type(exc).__name__, t0)
+            left = deadline.remaining()
+            if left is not None and left <= 0:  # the blocking client's reads ran out of time
+                raise deadline.exceeded() from exc
             raise from_transport(exc, idempotent=call.idempotent) from exc
         headers = response.headers
         _log_attempt(call, request, response.status_code, t0, headers.get("x-request-id"))
         self._pacer.observe(headers.get("x-ratelimit-remaining"), headers.get("x-ratelimit-reset"))
         if response.is_success:
-            return decode(decoder, response)
+            return decode(decoder, response, idempotent=call.idempotent)
         error = from_response(response, outcome_unknown=not call.idempotent)
         if error.status_code in (429, 503):
             self._pacer.throttled(error.retry_after if error.status_code == 429 else None)
         raise error
-
-
-def _new_http(options: ClientOptions) -> httpx.Client:
-    """The client's own connection pool.
-
-    A client of an ``http://`` API never speaks TLS, so it skips building the
-    default TLS context (loading the system's CA certificates is a large part of
-    making a client): it gets one that trusts no certificate at all, so that
-    anything that did try TLS through it (an HTTPS proxy, say) would fail closed.
-    """
-    if options.base_url.startswith("https://"):
-        return httpx.Client(timeout=options.timeout)
-    return httpx.Client(timeout=options.timeout, verify=ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT))
 
 
 def _failure(state: RetryCallState) -> BaseException | None:

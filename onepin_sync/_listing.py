@@ -15,7 +15,7 @@ from onepin._exceptions import OnePinError
 from onepin._models import ApiKey
 from onepin._pacing import RateLimitPacer
 from onepin._pagination import Page, next_offset
-from onepin._synchronization import ThreadLock, sleep
+from onepin._synchronization import ThreadLock
 from onepin._window import AdaptiveWindow
 
 if TYPE_CHECKING:
@@ -75,14 +75,12 @@ class KeyIterator:
         *,
         page_size: int,
         max_concurrency: int,
-        max_wait: float,
         start: int = 0,
         stop: int | None = None,
     ) -> None:
         self._fetch = fetch
         self._pacer = pacer
         self._page_size = page_size
-        self._max_wait = max_wait
         self._stop = stop
         self._window = AdaptiveWindow(max_concurrency)
         self._buffer: deque[ApiKey] = deque()
@@ -168,10 +166,7 @@ class KeyIterator:
         return [first, *range(first + size, min(self._end(), first + count * size), size)]
 
     def _fetch_page(self, offset: int) -> Page[ApiKey]:
-        """One page, paced if the key is rate limited; the window learns from it."""
-        wait = self._pacer.reserve()
-        if 0 < wait <= self._max_wait:
-            sleep(wait)
+        """One page (paced by the client if the key is rate limited); the window learns from it."""
         limit = self._page_size if self._stop is None else min(self._page_size, self._stop - offset)
         throttles = self._pacer.throttles
         generation = self._generation

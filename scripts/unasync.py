@@ -32,6 +32,9 @@ RULES: list[tuple[str, str]] = [
     # paired primitives (onepin/_synchronization.py, onepin/_concurrency.py)
     (r"\bAsyncDeadline\b", "Deadline"),
     (r"\bAsyncThreadLock\b", "ThreadLock"),
+    (r"\bAsyncGate\b", "Gate"),
+    (r"\basync_running_loop\b", "running_loop"),
+    (r"\bAsyncTransport\b", "Transport"),
     (r"\basync_sleep\b", "sleep"),
     (r"\basync_gather\b", "gather"),
     (r"\bAsyncPrefetcher\b", "Prefetcher"),
@@ -50,6 +53,7 @@ RULES: list[tuple[str, str]] = [
     (r"\b__aiter__\b", "__iter__"),
     (r"\b__anext__\b", "__next__"),
     (r"\baclose\b", "close"),
+    (r"\baread\b", "read"),
     # syntax
     (r"\basync def\b", "def"),
     (r"\basync with\b", "with"),

@@ -13,7 +13,7 @@ from onepin._exceptions import OnePinError
 from onepin._models import ApiKey
 from onepin._pacing import RateLimitPacer
 from onepin._pagination import Page, next_offset
-from onepin._synchronization import AsyncThreadLock, async_sleep
+from onepin._synchronization import AsyncThreadLock
 from onepin._window import AdaptiveWindow
 
 if TYPE_CHECKING:
@@ -73,14 +73,12 @@ class KeyIterator:
         *,
         page_size: int,
         max_concurrency: int,
-        max_wait: float,
         start: int = 0,
         stop: int | None = None,
     ) -> None:
         self._fetch = fetch
         self._pacer = pacer
         self._page_size = page_size
-        self._max_wait = max_wait
         self._stop = stop
         self._window = AdaptiveWindow(max_concurrency)
         self._buffer: deque[ApiKey] = deque()
@@ -166,10 +164,7 @@ class KeyIterator:
         return [first, *range(first + size, min(self._end(), first + count * size), size)]
 
     async def _fetch_page(self, offset: int) -> Page[ApiKey]:
-        """One page, paced if the key is rate limited; the window learns from it."""
-        wait = self._pacer.reserve()
-        if 0 < wait <= self._max_wait:
-            await async_sleep(wait)
+        """One page (paced by the client if the key is rate limited); the window learns from it."""
         limit = self._page_size if self._stop is None else min(self._page_size, self._stop - offset)
         throttles = self._pacer.throttles
         generation = self._generation

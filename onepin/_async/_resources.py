@@ -35,8 +35,12 @@ class Request(Protocol):
         params: Mapping[str, str | int] | None = None,
         body: Mapping[str, Any] | None = None,
         idempotent: bool = True,
+        paced: bool = False,
     ) -> T:
-        """Send the call (retried as the client's options say) and decode the answer."""
+        """Send the call (retried as the client's options say) and decode the answer.
+
+        ``paced``: wait first for the rate-limited key's next slot (a listing's pages).
+        """
         ...
 
 
@@ -73,8 +77,13 @@ class ApiKeysResource:
         self, *, offset: int = 0, limit: int = 50, status: KeyStatus | str = KeyStatus.ACTIVE
     ) -> Page[ApiKey]:
         """One page of keys: ``limit`` (1-100) keys from ``offset``, filtered by ``status``."""
+        return await self._page(offset=offset, limit=limit, status=status, paced=False)
+
+    async def _page(self, *, offset: int, limit: int, status: str, paced: bool) -> Page[ApiKey]:
         params = list_params(offset, limit, status)
-        envelope = await self._request("GET", _KEYS, Decoders.api_key_list, params=params)
+        envelope = await self._request(
+            "GET", _KEYS, Decoders.api_key_list, params=params, paced=paced
+        )
         return page_from_envelope(envelope, offset=offset, limit=limit)
 
     def list(
@@ -101,11 +110,10 @@ class ApiKeysResource:
         if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
             raise ValueError("max_concurrency must be an integer >= 1")
         return KeyIterator(
-            partial(self.list_page, status=status),
+            partial(self._page, status=status, paced=True),
             self._pacer,
             page_size=page_size,
             max_concurrency=cap,
-            max_wait=self._options.max_retry_wait,
             start=start,
             stop=stop,
         )

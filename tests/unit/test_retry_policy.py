@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from onepin import APIConnectionError, APITimeoutError, InternalServerError, RateLimitError
-from onepin._exceptions import from_response, from_transport, retry_after_seconds
+from onepin._failures import from_response, from_transport, retry_after_seconds
 from onepin._retry import RetryPolicy
 
 

@@ -1,0 +1,91 @@
+"""A client that made calls keeps working on both sides of ``os.fork()``.
+
+Batch jobs (``multiprocessing``, Dask, Ray) fork a process whose client already
+holds pooled connections. The child must start a pool of its own and never
+touch the parent's sockets: sharing one socket between two processes mixes up
+their answers (``get(A)`` returning B) or leaves a call waiting for an answer
+the other process read.
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+
+import anyio
+import pytest
+
+import onepin
+import onepin_sync
+from onepin.testing import RunningEmulator
+from tests.reliability._helpers import run_in_fork
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="os.fork() is POSIX only")
+
+CALLS = 400
+
+
+def _keys(server: RunningEmulator) -> tuple[str, str]:
+    a = server.emulator.create_key(name="fork-a")
+    b = server.emulator.create_key(name="fork-b")
+    return a.id, b.id
+
+
+def _check_sync(client: onepin_sync.OnePinClient, order: tuple[str, str]) -> str:
+    for i in range(CALLS):
+        want = order[i % 2]
+        got = client.api_keys.get(want).id
+        if got != want:
+            return f"call {i}: get({want}) returned {got}"
+    return "ok"
+
+
+async def _check_async(client: onepin.OnePinClient, order: tuple[str, str]) -> str:
+    for i in range(CALLS):
+        want = order[i % 2]
+        got = (await client.api_keys.get(want)).id
+        if got != want:
+            return f"call {i}: get({want}) returned {got}"
+    return "ok"
+
+
+def test_sync_client_after_fork(server: RunningEmulator) -> None:
+    a, b = _keys(server)
+    with onepin_sync.OnePinClient(
+        server.emulator.bootstrap.api_key, base_url=server.base_url, timeout=3, max_retries=0
+    ) as client:
+        assert client.api_keys.get(a).id == a  # the pool now holds a kept-alive connection
+        child, parent = run_in_fork(
+            lambda: _check_sync(client, (b, a)), lambda: _check_sync(client, (a, b)), limit=30
+        )
+        assert (child, parent) == ("ok", "ok")
+        assert client.api_keys.get(b).id == b  # and the parent's pool still works after
+
+
+# The first loop's kept-alive socket dies with that loop: its finaliser warns.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_async_client_after_fork(server: RunningEmulator, backend: str) -> None:
+    a, b = _keys(server)
+    client = onepin.OnePinClient(
+        server.emulator.bootstrap.api_key, base_url=server.base_url, timeout=3, max_retries=0
+    )
+
+    async def first() -> str:
+        return (await client.api_keys.get(a)).id
+
+    async def then_close(order: tuple[str, str]) -> str:
+        try:
+            return await _check_async(client, order)
+        finally:
+            await client.aclose()
+
+    assert anyio.run(first, backend=backend) == a
+    # Each process goes on in an event loop of its own, as a forked worker does.
+    child, parent = run_in_fork(
+        lambda: anyio.run(then_close, (b, a), backend=backend),
+        lambda: anyio.run(then_close, (a, b), backend=backend),
+        limit=30,
+    )
+    gc.collect()  # the first loop's pool: here, where its warning is expected
+    assert (child, parent) == ("ok", "ok")
