@@ -15,6 +15,7 @@ import click
 
 from onepin._version import __version__
 from onepin.cli._api_keys import api_keys
+from onepin.cli._audit import audit_keys
 from onepin.cli._auth import logout, whoami
 from onepin.cli._completion import COMPLETE_VAR, complete, completion
 from onepin.cli._context import Settings, global_options, prepare_args
@@ -55,6 +56,7 @@ cli.add_command(whoami)
 cli.add_command(api_keys)
 cli.add_command(completion)
 api_keys.add_command(rotate_key)
+api_keys.add_command(audit_keys)
 
 
 def run(argv: list[str] | None) -> int:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ago",
     "all_fields",
+    "audit_fields",
     "fmt",
     "json_fields",
     "key_fields",
@@ -56,9 +57,14 @@ def logout_fields() -> tuple[str, ...]:
     return ("removed", "path", "profile")
 
 
+def audit_fields() -> tuple[str, ...]:
+    """The fields of ``api-keys audit --json``."""
+    return ("keys", "summary", "in_use")
+
+
 def all_fields() -> set[str]:
     """Every field any command's ``--json FIELDS`` can name."""
-    return {*secret_fields(), *whoami_fields(), *logout_fields()}
+    return {*secret_fields(), *whoami_fields(), *logout_fields(), *audit_fields()}
 
 
 def json_fields(available: Callable[[], Iterable[str]]) -> Callable[[F], F]:
