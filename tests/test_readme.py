@@ -48,6 +48,30 @@ def test_readme_example_runs(server: RunningEmulator, tmp_path: Path, marker: st
         assert "not found: NOT_FOUND" in result.stdout
 
 
+def test_readme_worker_processes_example_runs(server: RunningEmulator, tmp_path: Path) -> None:
+    """Run from a file, as a process pool needs under any start method."""
+    server.emulator.seed_keys(30)
+    script = tmp_path / "workers.py"
+    script.write_text(example("worker processes example"), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ONEPIN_")}
+    env.update(
+        HOME=str(tmp_path),
+        ONEPIN_API_KEY=server.emulator.bootstrap.api_key,
+        ONEPIN_BASE_URL=server.base_url,
+    )
+    result = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "31 keys named" in result.stdout
+    assert "not found: NOT_FOUND" in result.stdout
+
+
 def test_readme_emulator_snippet_runs() -> None:
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
     snippet = next(b for b in blocks if "from onepin.testing import" in b)
