@@ -6,6 +6,8 @@ Sessions run on the Python that runs nox (3.11 or newer); an older one, or a
 
 from __future__ import annotations
 
+import os
+
 import nox
 
 nox.options.default_venv_backend = "venv"
@@ -36,6 +38,25 @@ def tests(session: nox.Session) -> None:
     """The whole test suite, every async test on asyncio and on trio."""
     _install(session, "-e", ".[dev]")
     session.run("pytest", *session.posargs)
+
+
+@nox.session(python=None)
+def fuzz(session: nox.Session) -> None:
+    """Hypothesis over every endpoint with many more examples (fresh seed), and the fault matrix.
+
+    ``ONEPIN_FUZZ_EXAMPLES`` sets the examples per client (default 4000).
+    """
+    _install(session, "-e", ".[dev]")
+    examples = os.environ.get("ONEPIN_FUZZ_EXAMPLES") or "4000"
+    session.run(
+        "pytest",
+        "tests/reliability/test_fuzz.py",
+        "tests/reliability/test_fault_matrix.py",
+        "-p",
+        "no:cacheprovider",
+        *session.posargs,
+        env={"ONEPIN_FUZZ_EXAMPLES": examples},
+    )
 
 
 @nox.session(python=None)
