@@ -22,30 +22,31 @@ def example(marker: str) -> str:
     return found[0]
 
 
-@pytest.mark.parametrize("marker", ["async example", "sync example"])
-def test_readme_example_runs(server: RunningEmulator, tmp_path: Path, marker: str) -> None:
-    server.emulator.seed_keys(120)
+def run_python(args: list[str], server: RunningEmulator, home: Path) -> str:
+    """Run ``python *args`` with the emulator's key in the environment; its stdout."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ONEPIN_")}
     env.update(
-        HOME=str(tmp_path),
+        HOME=str(home),
         ONEPIN_API_KEY=server.emulator.bootstrap.api_key,
         ONEPIN_BASE_URL=server.base_url,
     )
     result = subprocess.run(
-        [sys.executable, "-c", example(marker)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
+        [sys.executable, *args], capture_output=True, text=True, env=env, timeout=60, check=False
     )
     assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.mark.parametrize("marker", ["async example", "sync example"])
+def test_readme_example_runs(server: RunningEmulator, tmp_path: Path, marker: str) -> None:
+    server.emulator.seed_keys(120)
+    stdout = run_python(["-c", example(marker)], server, tmp_path)
     if marker == "async example":
-        assert "store this secret now" in result.stdout
-        assert result.stdout.count("seed-") == 120
+        assert "store this secret now" in stdout
+        assert stdout.count("seed-") == 120
     else:
-        assert "121 keys" in result.stdout
-        assert "not found: NOT_FOUND" in result.stdout
+        assert "121 keys" in stdout
+        assert "not found: NOT_FOUND" in stdout
 
 
 def test_readme_worker_processes_example_runs(server: RunningEmulator, tmp_path: Path) -> None:
@@ -53,23 +54,9 @@ def test_readme_worker_processes_example_runs(server: RunningEmulator, tmp_path:
     server.emulator.seed_keys(30)
     script = tmp_path / "workers.py"
     script.write_text(example("worker processes example"), encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ONEPIN_")}
-    env.update(
-        HOME=str(tmp_path),
-        ONEPIN_API_KEY=server.emulator.bootstrap.api_key,
-        ONEPIN_BASE_URL=server.base_url,
-    )
-    result = subprocess.run(
-        [sys.executable, str(script)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert "31 keys named" in result.stdout
-    assert "not found: NOT_FOUND" in result.stdout
+    stdout = run_python([str(script)], server, tmp_path)
+    assert "31 keys named" in stdout
+    assert "not found: NOT_FOUND" in stdout
 
 
 def test_readme_emulator_snippet_runs() -> None:
