@@ -5,9 +5,9 @@
 
 It starts the OnePin emulator on a loopback port with seeded keys, then runs
 the real ``onepin`` command (login with the key on stdin, whoami, create, a
-second profile, list, rotate --overlap --save, logout) with a throw-away HOME,
-and lists every key with the async client on asyncio and on trio and with the
-sync client.
+second profile, list, audit, rotate --overlap --save, logout) with a throw-away
+HOME, lists every key with the async client on asyncio and on trio and with the
+sync client, and audits them with ``onepin.audit`` on the SDK's own stream.
 """
 
 from __future__ import annotations
@@ -20,11 +20,13 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import UTC, datetime
 
 import anyio
 
 import onepin_sync
 from onepin import OnePinClient
+from onepin.audit import Summary, audit_key
 from onepin.testing import Emulator, RunningEmulator
 
 
@@ -32,8 +34,18 @@ def step(title: str) -> None:
     print(f"\n== {title}", flush=True)
 
 
-def onepin(home: str, *args: str, stdin: str = "", secret_out: bool = False) -> str:
-    """Run the real ``onepin`` command; echo it and its output (a secret on stdout masked)."""
+def onepin(
+    home: str,
+    *args: str,
+    stdin: str = "",
+    secret_out: bool = False,
+    expect: int = 0,
+    head: int | None = None,
+) -> str:
+    """Run the real ``onepin`` command; echo it and its output (a secret on stdout masked).
+
+    ``expect``: the exit status it should end with; ``head``: show only the first lines.
+    """
     piped = "printf '%s\\n' op_live_… | " if stdin else ""
     print(f"$ {piped}onepin " + " ".join(args), flush=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("ONEPIN_")}
@@ -46,9 +58,15 @@ def onepin(home: str, *args: str, stdin: str = "", secret_out: bool = False) -> 
         env=env,
         check=False,
     )
-    sys.stdout.write(result.stdout[:12] + "…\n" if secret_out else result.stdout)
+    shown = result.stdout[:12] + "…\n" if secret_out else result.stdout
+    lines = shown.splitlines(keepends=True)
+    if head is not None and len(lines) > head:
+        shown = "".join(lines[:head]) + f"… ({len(lines) - head:,} more lines)\n"
+    sys.stdout.write(shown)
     sys.stdout.write(result.stderr)
-    if result.returncode != 0:
+    if expect:
+        print(f"(exit status {result.returncode})")
+    if result.returncode != expect:
         raise SystemExit(f"demo: `onepin {args[0]}` failed with exit code {result.returncode}")
     return result.stdout
 
@@ -65,13 +83,24 @@ async def list_async(base_url: str, token: str) -> tuple[int, float]:
     return count, time.perf_counter() - start
 
 
+async def audit_async(base_url: str, token: str) -> Summary:
+    """``onepin.audit`` on your own stream: the helper ``onepin api-keys audit`` runs."""
+    now, summary = datetime.now(UTC), Summary()
+    async with OnePinClient(token, base_url=base_url) as client, client.api_keys.list() as keys:
+        async for key in keys:
+            summary.add(audit_key(key, now=now))
+    return summary
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="OnePin SDK and CLI demo")
     parser.add_argument("--serve", action="store_true", help="keep the emulator running after")
     parser.add_argument("--seed-keys", type=int, default=2500, help="keys to seed (default 2500)")
+    parser.add_argument("--seed", type=int, default=90, help="seed of the realistic keys")
     args = parser.parse_args(argv)
 
-    emulator = Emulator(seed_keys=args.seed_keys, latency=0.005)
+    # Realistic keys: ages over a year, some unused, some with every scope, some unlimited.
+    emulator = Emulator(seed_keys=args.seed_keys, seed=args.seed, latency=0.005)
     server = RunningEmulator(emulator)
     server.start()
     url = server.base_url
@@ -90,6 +119,9 @@ def main(argv: list[str] | None = None) -> int:
                stdin=staging)  # fmt: skip
         onepin(home, "whoami", "--profile", "staging")
         onepin(home, "api-keys", "list", "--search", "demo", "--status", "all")
+        step("Key hygiene: the documented rules over every key (exit status 3: keys to fix)")
+        onepin(home, "api-keys", "audit", expect=3, head=5)  # piped: TSV, summary on stderr
+        onepin(home, "api-keys", "audit", "--max-age", "26w", "--json", "summary", "--exit-zero")
         step("Rotation with an overlap: the successor is made and checked before the old key goes")
         onepin(home, "api-keys", "rotate", "bootstrap", "--overlap", "--save")
         onepin(home, "whoami", "--json", "key_name,scopes")
@@ -111,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         me = client.auth.whoami()
     print(f"sync client    : {count} keys in {time.perf_counter() - start:.2f}s")
     print(f"whoami         : {me.key_name} in workspace {me.workspace_id}")
+    print(f"onepin.audit   : {anyio.run(audit_async, url, token)}")
 
     if args.serve:
         step(f"Serving on {url} until Ctrl-C")
