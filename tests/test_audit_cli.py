@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -220,22 +218,10 @@ def test_the_own_key_is_rotated_with_save_only_when_it_is_the_saved_one(
 
 
 def test_the_readme_audit_example_runs(seeded: Cli) -> None:
-    from tests.test_readme import example
+    from tests.test_readme import example, run_python
 
-    env = {
-        "ONEPIN_API_KEY": seeded.emulator.bootstrap.api_key,
-        "ONEPIN_BASE_URL": seeded.server.base_url,
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", example("audit example")],
-        capture_output=True,
-        text=True,
-        env={**seeded.env, **env},
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
+    stdout = run_python(["-c", example("audit example")], seeded.server, seeded.home)
+    lines = stdout.splitlines()
     report = json.loads(audit(seeded, "--json").stdout)
     due = [k["name"] for k in report["keys"] if "rotation_due" in k["findings"]]
     assert [line.split()[1] for line in lines if line.startswith("rotate ")] == due
