@@ -148,14 +148,20 @@ class KeyAudit(msgspec.Struct, frozen=True, kw_only=True, gc=False):
 
 
 def _utc(moment: datetime) -> datetime:
-    return moment if moment.utcoffset() is not None else moment.replace(tzinfo=UTC)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _days(elapsed: timedelta) -> int:
-    return max(0, elapsed // _DAY)
+    days = elapsed.days  # whole days, rounded down
+    return days if days > 0 else 0
 
 
 _DEFAULT_POLICY = Policy()
+
+# Every set of findings, in Finding order, indexed by a bit mask (bit n: the n-th finding).
+_COMBINATIONS = tuple(
+    tuple(finding for n, finding in enumerate(Finding) if mask >> n & 1) for mask in range(16)
+)
 
 
 def audit_key(key: ApiKey, *, now: datetime, policy: Policy = _DEFAULT_POLICY) -> KeyAudit:
@@ -167,19 +173,17 @@ def audit_key(key: ApiKey, *, now: datetime, policy: Policy = _DEFAULT_POLICY) -
     now = _utc(now)
     age = now - _utc(key.created_at)
     idle = None if key.last_used_at is None else now - _utc(key.last_used_at)
-    findings: list[Finding] = []
+    mask = 0
     if key.revoked_at is None:
-        if age > policy.max_age:
-            findings.append(Finding.ROTATION_DUE)
-        if (age if idle is None else idle) > policy.unused_for:
-            findings.append(Finding.UNUSED)
-        if _ALL_SCOPES.issubset(key.scopes):
-            findings.append(Finding.BROAD)
-        if key.rate_limit_per_min is None:
-            findings.append(Finding.UNLIMITED)
+        mask = (
+            (age > policy.max_age)
+            | ((age if idle is None else idle) > policy.unused_for) << 1
+            | (len(key.scopes) >= len(_ALL_SCOPES) and _ALL_SCOPES.issubset(key.scopes)) << 2
+            | (key.rate_limit_per_min is None) << 3
+        )
     return KeyAudit(
         key=key,
-        findings=tuple(findings),
+        findings=_COMBINATIONS[mask],
         age_days=_days(age),
         idle_days=None if idle is None else _days(idle),
     )
