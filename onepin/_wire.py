@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncGenerator, Generator, Mapping
 from typing import Any, Generic, TypeVar
+from urllib.parse import quote, urlencode
 
 import httpx
 import msgspec
@@ -49,20 +50,20 @@ class Call:
     rotate do): that one fact decides both the header and what may be retried.
     """
 
-    __slots__ = ("attempts", "content", "idempotency_key", "method", "params", "path")
+    __slots__ = ("attempts", "content", "idempotency_key", "method", "url")
 
     def __init__(
         self,
         method: str,
-        path: str,
+        url: str,
         *,
         params: Mapping[str, str | int] | None = None,
         body: Mapping[str, Any] | None = None,
         idempotent: bool = True,
     ) -> None:
         self.method = method
-        self.path = path
-        self.params = params
+        # Parsed once here, query included: httpx takes a URL object as it is.
+        self.url = httpx.URL(f"{url}?{urlencode(params, quote_via=quote)}" if params else url)
         self.content = None if body is None else _encoder.encode(body)
         self.idempotency_key = None if idempotent else new_idempotency_key()
         self.attempts = 0

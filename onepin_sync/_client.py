@@ -227,12 +227,15 @@ class OnePinClient:
         A ``paced`` call (a listing's page) first waits for its slot when the
         key is rate limited; that wait counts against the deadline too.
         """
-        call = Call(method, path, params=params, body=body, idempotent=idempotent)
+        options = self._options
+        call = Call(
+            method, options.base_url + path, params=params, body=body, idempotent=idempotent
+        )
         http, gate = self._pool.current()
-        with Deadline(self._options.deadline, call) as deadline:
+        with Deadline(options.deadline, call) as deadline:
             if paced:
                 wait = self._pacer.reserve()
-                if 0 < wait <= self._options.max_retry_wait:
+                if 0 < wait <= options.max_retry_wait:
                     deadline.check(wait)
                     sleep(wait)
             retrying = self._retrying.copy(
@@ -253,8 +256,7 @@ class OnePinClient:
         options = self._options
         request = http.build_request(
             call.method,
-            options.base_url + call.path,
-            params=call.params,
+            call.url,
             content=call.content,
             headers=call.headers(options.workspace_id),
             timeout=deadline.attempt_timeout(options.timeout),
@@ -271,13 +273,13 @@ class OnePinClient:
                 finally:
                     response.close()
         except httpx.TransportError as exc:
-            _log_attempt(call, request, type(exc).__name__, t0)
+            _log_attempt(call, type(exc).__name__, t0)
             left = deadline.remaining()
             if left is not None and left <= 0:  # the blocking client's reads ran out of time
                 raise deadline.exceeded() from exc
             raise from_transport(exc, idempotent=call.idempotent) from exc
         headers = response.headers
-        _log_attempt(call, request, response.status_code, t0, headers.get("x-request-id"))
+        _log_attempt(call, response.status_code, t0, headers)
         self._pacer.observe(headers.get("x-ratelimit-remaining"), headers.get("x-ratelimit-reset"))
         if response.is_success:
             return decode(decoder, response, idempotent=call.idempotent)
@@ -292,16 +294,16 @@ def _failure(state: RetryCallState) -> BaseException | None:
 
 
 def _log_attempt(
-    call: Call, request: httpx.Request, outcome: object, t0: float, request_id: str | None = None
+    call: Call, outcome: object, t0: float, headers: httpx.Headers | None = None
 ) -> None:
-    """One DEBUG line per attempt (never the headers, so never the token)."""
+    """One DEBUG line per attempt (never the request headers, so never the token)."""
     if logger.isEnabledFor(logging.DEBUG):
         logger.debug(
             "%s %s -> %s in %.1f ms (attempt %d, request_id=%s)",
             call.method,
-            request.url,
+            call.url,
             outcome,
             (time.perf_counter() - t0) * 1000,
             call.attempts,
-            request_id,
+            None if headers is None else headers.get("x-request-id"),
         )
