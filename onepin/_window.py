@@ -9,7 +9,9 @@ in a round trip only spends CPU on idle connections). From one page the window
 doubles each round ("slow start") until the first sign of trouble, then grows
 by one page a round. A 429 or 503 (or a page that failed) halves it; a round
 whose fastest page took more than ``tolerance`` times the best seen, or whose
-mean took more than ``tolerance`` times its fastest, cuts it by a quarter. It
+mean took more than ``queueing`` times its fastest, cuts it by a quarter. (A
+window of pages sent together whose decoding takes as long as a round trip
+has a mean of about 1.5 times its fastest: wider, this process is the limit.) It
 never exceeds ``cap`` nor what the server's ``X-RateLimit-Remaining`` allows.
 """
 
@@ -26,14 +28,18 @@ class AdaptiveWindow:
     Args:
         cap: the most pages ever in flight (the user's ``max_concurrency``).
         tolerance: how many times the best latency seen still counts as "held".
+        queueing: how many times a round's fastest page its mean may take.
         slack: seconds of latency growth always tolerated (noise at tiny latencies).
     """
 
-    def __init__(self, cap: int, *, tolerance: float = 2.0, slack: float = 0.005) -> None:
+    def __init__(
+        self, cap: int, *, tolerance: float = 2.0, queueing: float = 1.5, slack: float = 0.005
+    ) -> None:
         if cap < 1:
             raise ValueError("the window's cap must be >= 1")
         self.cap = cap
         self._tolerance = tolerance
+        self._queueing = queueing
         self._slack = slack
         self._size = 1.0
         self._threshold = float(cap)  # slow start until here
@@ -83,7 +89,7 @@ class AdaptiveWindow:
             self._shrink(0.5)
         elif fastest > self._best * self._tolerance + self._slack:
             self._shrink(0.75)  # the server queues
-        elif mean > fastest * self._tolerance + self._slack:
+        elif mean > fastest * self._queueing + self._slack:
             self._shrink(0.75)  # pages queue here: a wider window only costs CPU
         elif self._size < self._threshold:
             self._size = min(self._size * 2, self.cap)

@@ -62,7 +62,7 @@ def counted_client(
 
 def test_plain_iteration_widens_its_window(server: RunningEmulator) -> None:
     server.emulator.seed_keys(1999)
-    server.emulator.latency = 0.02
+    server.emulator.latency = 0.1  # round trips long enough to need a wide window
     with counted_client(server) as (client, transport):
         ids = [k.id for k in client.api_keys.list(page_size=20)]
     assert len(ids) == len(set(ids)) == 2000
@@ -72,7 +72,7 @@ def test_plain_iteration_widens_its_window(server: RunningEmulator) -> None:
 
 def test_the_sliding_window_widens_too(server: RunningEmulator) -> None:
     server.emulator.seed_keys(1999)
-    server.emulator.latency = 0.02
+    server.emulator.latency = 0.1  # round trips long enough to need a wide window
     with (
         counted_client(server) as (client, transport),
         client.api_keys.list(page_size=20) as keys,
