@@ -1,7 +1,7 @@
 """Running calls side by side, in pairs: each async primitive has a blocking twin.
 
-``scripts/unasync.py`` renames ``async_gather`` to ``gather`` and
-``AsyncPrefetcher`` to ``Prefetcher``: a task group in async code, threads in
+``scripts/unasync.py`` renames ``AsyncBatches`` to ``Batches`` and
+``AsyncPrefetcher`` to ``Prefetcher``: task groups in async code, threads in
 the generated sync code.
 """
 
@@ -18,44 +18,83 @@ if TYPE_CHECKING:
     from concurrent.futures import Future as Pending
     from concurrent.futures import ThreadPoolExecutor
 
-__all__ = ["AsyncPending", "AsyncPrefetcher", "Pending", "Prefetcher", "async_gather", "gather"]
+__all__ = ["AsyncBatches", "AsyncPending", "AsyncPrefetcher", "Batches", "Pending", "Prefetcher"]
 
 T = TypeVar("T")
 
 
-async def async_gather(calls: Sequence[Callable[[], Awaitable[T]]]) -> list[T]:
-    """Run ``calls`` side by side in a task group; results in call order.
+class AsyncBatches:
+    """Runs batches of calls side by side, one batch at a time: a task group per batch.
 
-    The first failure cancels the others and is raised as itself (not as a group).
+    Nothing outlives a batch, so there is nothing to close (``aclose()`` is
+    there for the blocking twin's sake).
     """
-    results: list[T | None] = [None] * len(calls)
-    failure: list[BaseException] = []
 
-    async def run(i: int, call: Callable[[], Awaitable[T]]) -> None:
+    def __init__(self, workers: int) -> None:
+        self._workers = workers
+
+    async def run(self, calls: Sequence[Callable[[], Awaitable[T]]]) -> list[T]:
+        """Run ``calls`` side by side; results in call order.
+
+        The first failure cancels the others and is raised as itself (not as a group).
+        """
+        results: list[T | None] = [None] * len(calls)
+        failure: list[BaseException] = []
+
+        async def run(i: int, call: Callable[[], Awaitable[T]]) -> None:
+            try:
+                results[i] = await call()
+            except Exception as exc:
+                if not failure:
+                    failure.append(exc)
+                tg.cancel_scope.cancel()
+
+        async with anyio.create_task_group() as tg:
+            for i, call in enumerate(calls):
+                tg.start_soon(run, i, call)
+        if failure:
+            raise failure[0]
+        return results  # type: ignore[return-value]
+
+    async def aclose(self) -> None:
+        """Nothing to release."""
+
+
+class Batches:
+    """The blocking twin: worker threads kept from one batch to the next.
+
+    They start with the first batch of more than one call and stop on
+    ``close()``, or when the stream holding them is dropped; between batches
+    they wait idle, running nothing.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self._workers = workers
+        self._pool: ThreadPoolExecutor | None = None
+
+    def run(self, calls: Sequence[Callable[[], T]]) -> list[T]:
+        """Run ``calls`` side by side; results in call order (the first failure is raised)."""
+        if len(calls) == 1:
+            return [calls[0]()]
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="onepin")
+        futures = [self._pool.submit(call) for call in calls]
         try:
-            results[i] = await call()
-        except Exception as exc:
-            if not failure:
-                failure.append(exc)
-            tg.cancel_scope.cancel()
+            return [f.result() for f in futures]
+        finally:
+            for future in futures:  # after a failure, drop what has not started
+                future.cancel()
 
-    async with anyio.create_task_group() as tg:
-        for i, call in enumerate(calls):
-            tg.start_soon(run, i, call)
-    if failure:
-        raise failure[0]
-    return results  # type: ignore[return-value]
+    def close(self) -> None:
+        """Stop the worker threads (they are idle: batches run only inside ``run``)."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
 
-
-def gather(calls: Sequence[Callable[[], T]]) -> list[T]:
-    """Run ``calls`` side by side on short-lived threads; results in call order."""
-    if len(calls) == 1:
-        return [calls[0]()]
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=len(calls), thread_name_prefix="onepin") as pool:
-        futures = [pool.submit(call) for call in calls]
-        return [f.result() for f in futures]
+    def __del__(self) -> None:
+        self.close()
 
 
 class AsyncPending(Generic[T]):

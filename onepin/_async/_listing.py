@@ -8,7 +8,7 @@ from functools import partial
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol
 
-from onepin._concurrency import AsyncPrefetcher, async_gather
+from onepin._concurrency import AsyncBatches, AsyncPrefetcher
 from onepin._exceptions import OnePinError
 from onepin._models import ApiKey
 from onepin._pacing import RateLimitPacer
@@ -47,7 +47,9 @@ class KeyIterator:
     * Iterated directly (``async for key in client.api_keys.list()``), requests
       run only inside ``__anext__``: when its buffer is empty it fetches a
       window of pages side by side and returns once they are all in. Nothing
-      runs between two items, so leaving the loop early leaves nothing behind.
+      runs between two items, so leaving the loop early leaves nothing behind
+      (the sync twin's worker threads wait idle between windows and stop when
+      the stream ends, is closed or is dropped).
     * As a context manager, the window slides: requests keep running in the
       block's task group while you consume, so the next pages are usually
       there when you need them. Leaving the block, or ``aclose()``, cancels
@@ -88,7 +90,8 @@ class KeyIterator:
         self._peak_total: int | None = None  # the highest total seen since the last step back
         self._shrunk = 0  # keys deleted since then
         self._generation = 0  # step backs so far: older pages tell nothing new
-        self._prefetcher: AsyncPrefetcher | None = None
+        self._batches = AsyncBatches(max_concurrency)  # the windows of plain iteration
+        self._prefetcher: AsyncPrefetcher | None = None  # the sliding window of `async with`
         # The sliding window: pages requested ahead, in order, and how many still run.
         self._ahead: deque[tuple[int, AsyncPending[Page[ApiKey]]]] = deque()
         self._next_start = start
@@ -105,6 +108,7 @@ class KeyIterator:
     async def __anext__(self) -> ApiKey:
         while not self._buffer:
             if self._offset is None:
+                await self._batches.aclose()
                 raise StopAsyncIteration
             await self._fill(self._offset)
         return self._buffer.popleft()
@@ -128,6 +132,7 @@ class KeyIterator:
             self._ahead.clear()
         self._buffer.clear()
         self._offset = None  # a closed stream yields nothing more
+        await self._batches.aclose()
         if prefetcher is not None:
             await prefetcher.__aexit__(exc_type, exc, tb)
 
@@ -143,7 +148,7 @@ class KeyIterator:
             pages = [await self._next_ahead(self._prefetcher, offset)]
         else:
             offsets = self._plan(offset, self._window.size)
-            pages = await async_gather([partial(self._fetch_page, o) for o in offsets])
+            pages = await self._batches.run([partial(self._fetch_page, o) for o in offsets])
         for i, page in enumerate(pages):
             if i + 1 < len(pages):
                 expected: int | None = pages[i + 1].offset
