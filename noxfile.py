@@ -35,9 +35,9 @@ def _install(session: nox.Session, *args: str) -> None:
 
 @nox.session(python=None)
 def tests(session: nox.Session) -> None:
-    """The whole test suite, every async test on asyncio and on trio."""
+    """The whole test suite, every async test on asyncio and on trio, on every core."""
     _install(session, "-e", ".[dev]")
-    session.run("pytest", *session.posargs)
+    session.run("pytest", "-n", "auto", *session.posargs)
 
 
 @nox.session(python=None)
@@ -70,7 +70,7 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=None)
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over the packages, the generated twin, tests and tools."""
-    _install(session, "-e", ".[dev]", "nox")
+    _install(session, "-e", ".[dev]")
     session.run("mypy")
 
 
