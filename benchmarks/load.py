@@ -30,6 +30,7 @@ WAYS: dict[str, tuple[Who, int]] = {
     "httpx at 200": ("httpx", 200),
     "httpx at 20": ("httpx", 20),
 }
+GRADED = "onepin at 200"  # its errors are counted over more than 10,000 calls
 
 
 @dataclass(frozen=True)
@@ -99,12 +100,17 @@ async def _run(server: Server, who: Who, concurrency: int, calls: int) -> Load:
 
 
 def bench(quick: bool) -> Row:
-    """3 rounds, over 10,000 calls at 200 in all (``--quick``: 1 round, 700 calls)."""
-    rounds, calls = (1, 500) if quick else (3, 3_334)
+    """3 rounds; 3,334 clocked calls a run at 200 (over 10,000 in all), 1,500 for the others.
+
+    CPU per call and calls per second are rates of the steady state, so the
+    other ways need fewer calls (bare httpx at 200 is slow: its pool's queue).
+    ``--quick``: 1 round of 500 calls each.
+    """
+    rounds, graded, calls = (1, 500, 500) if quick else (3, 3_334, 1_500)
     with emulator(keys=1, latency=LATENCY) as emu:
         loads = interleaved(
             {
-                name: partial(fresh, run, emu.server, who, n, calls)
+                name: partial(fresh, run, emu.server, who, n, graded if name == GRADED else calls)
                 for name, (who, n) in WAYS.items()
             },
             rounds,
@@ -112,33 +118,33 @@ def bench(quick: bool) -> Row:
     cpu = {name: median([r.cpu / r.calls for r in runs]) for name, runs in loads.items()}
     rate = {name: median([r.calls / r.wall for r in runs]) for name, runs in loads.items()}
     errors = {name: sum(r.errors for r in runs) for name, runs in loads.items()}
-    sent = sum(r.sent for r in loads["onepin at 200"])
+    sent = sum(r.sent for r in loads[GRADED])
     return Row(
         f"load: one async client, get() from 20 or 200 tasks at {LATENCY * 1000:g} ms latency "
-        f"(medians of {rounds} fresh runs of {calls:,} calls)",
+        f"(medians of {rounds} fresh runs)",
         [
             Line(
                 "client CPU per call: onepin at 200 / at 20",
-                cpu["onepin at 200"] / cpu["onepin at 20"],
+                cpu[GRADED] / cpu["onepin at 20"],
                 target=Target("<=", 1.5),
             ),
-            Line("client CPU per call: onepin at 200", cpu["onepin at 200"] * 1000, "ms"),
+            Line("client CPU per call: onepin at 200", cpu[GRADED] * 1000, "ms"),
             Line(
                 "client CPU per call at 200: onepin / bare httpx at 200",
-                cpu["onepin at 200"] / cpu["httpx at 200"],
+                cpu[GRADED] / cpu["httpx at 200"],
             ),
             Line(
                 "client CPU per call at 200: onepin / bare httpx at 20 (floor)",
-                cpu["onepin at 200"] / cpu["httpx at 20"],
+                cpu[GRADED] / cpu["httpx at 20"],
             ),
             Line(
                 "throughput at 200: onepin / bare httpx",
-                rate["onepin at 200"] / rate["httpx at 200"],
+                rate[GRADED] / rate["httpx at 200"],
                 target=Target(">=", 1.0),
             ),
             Line(
                 f"errors in {sent:,} calls at 200",
-                errors["onepin at 200"],
+                errors[GRADED],
                 "count",
                 Target("==", 0),
             ),
