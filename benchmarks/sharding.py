@@ -63,8 +63,8 @@ def split(server: Server) -> Run:
 
 
 def bench(quick: bool) -> Row:
-    """200,000 keys (50,000 with ``--quick``) at 10 ms latency, 3 rounds."""
-    keys, rounds = (50_000, 3) if quick else (200_000, 3)
+    """200,000 keys (30,000 with ``--quick``) at 10 ms latency, 3 rounds."""
+    keys, rounds = (30_000, 3) if quick else (200_000, 3)
     name = f"list {keys:,} keys at {LATENCY * 1000:g} ms latency: 2 processes vs 1"
     why = missing_api()
     if why is not None:
