@@ -18,7 +18,6 @@ import httpx
 
 from onepin._exceptions import OnePinConfigurationError
 from onepin._synchronization import Gate, ThreadLock, running_loop
-from onepin._transport import LIMITS, Transport
 
 __all__ = ["SharedPool"]
 
@@ -49,6 +48,10 @@ class SharedPool:
             http, home = self._http, self._home
             if http is None or home is None or home[0] != pid or home[1] is not loop:
                 # New here: the old pool (if any) is left as it is, never closed from here.
+                # The transport module imports httpcore (and, through it, trio when that
+                # is installed): it is loaded with the first pool, not with `import onepin`.
+                from onepin._transport import LIMITS, Transport
+
                 self._http = http = httpx.Client(transport=Transport(https=self._https))
                 self._gate = Gate(LIMITS.max_connections)
                 self._home = (pid, loop)

@@ -16,7 +16,6 @@ import httpx
 
 from onepin._exceptions import OnePinConfigurationError
 from onepin._synchronization import AsyncGate, AsyncThreadLock, async_running_loop
-from onepin._transport import LIMITS, AsyncTransport
 
 __all__ = ["SharedPool"]
 
@@ -47,6 +46,10 @@ class SharedPool:
             http, home = self._http, self._home
             if http is None or home is None or home[0] != pid or home[1] is not loop:
                 # New here: the old pool (if any) is left as it is, never closed from here.
+                # The transport module imports httpcore (and, through it, trio when that
+                # is installed): it is loaded with the first pool, not with `import onepin`.
+                from onepin._transport import LIMITS, AsyncTransport
+
                 self._http = http = httpx.AsyncClient(transport=AsyncTransport(https=self._https))
                 self._gate = AsyncGate(LIMITS.max_connections)
                 self._home = (pid, loop)
