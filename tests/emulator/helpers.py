@@ -8,6 +8,10 @@ import httpx
 
 KEYS = "/api/v1/api-keys"
 
+DROPPED = (httpx.RemoteProtocolError, httpx.ReadError)
+"""How a dropped connection reaches a client: EOF, or a reset when the server
+closed with request bytes still unread (a POST or PATCH body)."""
+
 
 def data(response: httpx.Response) -> Any:
     """The ``data`` member of a JSON envelope."""

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from onepin.testing import FAULT_KINDS, Emulator, Endpoint, Fault, FaultKind, RequestTally
-from tests.emulator.helpers import KEYS, data
+from tests.emulator.helpers import DROPPED, KEYS, data
 
 pytestmark = pytest.mark.anyio
 
@@ -61,7 +61,7 @@ async def test_every_fault_at_every_endpoint(
         emulator.inject(dataclasses.replace(fault, delay=0.0, interval=0.0))
         where = f"{kind} at {endpoint}"
         if kind == "drop":
-            with pytest.raises(httpx.RemoteProtocolError):
+            with pytest.raises(DROPPED):
                 await call(http, endpoint, key.id)
         else:
             r = await call(http, endpoint, key.id)

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from onepin.testing import Emulator, Fault
-from tests.emulator.helpers import KEYS, data, error_code
+from tests.emulator.helpers import DROPPED, KEYS, data, error_code
 
 pytestmark = pytest.mark.anyio
 
@@ -51,7 +51,7 @@ async def test_global_latency(http: httpx.AsyncClient, emulator: Emulator) -> No
 
 async def test_fault_drop(http: httpx.AsyncClient, emulator: Emulator) -> None:
     emulator.inject(Fault.drop(method="POST", path=KEYS))
-    with pytest.raises(httpx.RemoteProtocolError):
+    with pytest.raises(DROPPED):
         await http.post(KEYS, json={"name": "never"})
     names = [k["name"] for k in data(await http.get(f"{KEYS}?status=all"))]
     assert "never" not in names  # nothing was applied
