@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncGenerator, Generator, Mapping
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NoReturn, TypeVar
 from urllib.parse import quote, urlencode
 
 import httpx
@@ -93,6 +93,14 @@ class Call:
 _encoder = msgspec.json.Encoder()
 
 
+def refuse_pickle(name: str) -> NoReturn:
+    """Refuse to pickle an object that holds the token: it would carry it to disk or a worker."""
+    raise TypeError(
+        f"{name} does not pickle, since it holds the API token: "
+        "make its own client in each worker process"
+    )
+
+
 class BearerAuth(httpx.Auth):
     """Adds ``Authorization: Bearer <token>`` to a request while httpx sends it, then removes it.
 
@@ -107,6 +115,9 @@ class BearerAuth(httpx.Auth):
 
     def __repr__(self) -> str:
         return "BearerAuth(<hidden>)"
+
+    def __reduce__(self) -> NoReturn:
+        refuse_pickle("BearerAuth")
 
     def sync_auth_flow(
         self, request: httpx.Request

@@ -8,7 +8,7 @@ import time
 from collections.abc import Mapping
 from functools import partial
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar, Unpack
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, Unpack
 
 import httpx
 import msgspec
@@ -27,7 +27,7 @@ from onepin._options import ClientOptions, OptionChanges, as_timeout, checked_to
 from onepin._pacing import RateLimitPacer
 from onepin._retry import RetryPolicy
 from onepin._synchronization import AsyncDeadline, AsyncGate, async_sleep
-from onepin._wire import BearerAuth, Call, decode
+from onepin._wire import BearerAuth, Call, decode, refuse_pickle
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -178,6 +178,14 @@ class OnePinClient:
     def workspace_id(self) -> str | None:
         """The ``X-Workspace-Id`` sent with each request, if any."""
         return self._options.workspace_id
+
+    def __reduce__(self) -> NoReturn:
+        refuse_pickle(type(self).__name__)
+
+    def __copy__(self) -> OnePinClient:
+        clone = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        return clone
 
     def __repr__(self) -> str:
         options = getattr(self, "_options", None)  # None while __init__ has not set it

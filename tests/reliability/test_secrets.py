@@ -218,3 +218,15 @@ def test_bad_options_rejected_at_construction(cls: type, options: dict[str, Any]
     client = cls(TOKEN, base_url="http://onepin.test")
     with pytest.raises(onepin.OnePinConfigurationError):
         client.with_options(**options)
+
+
+@pytest.mark.parametrize("cls", [onepin.OnePinClient, onepin_sync.OnePinClient])
+def test_a_client_and_its_credential_never_pickle(cls: type) -> None:
+    """A client sent to a worker would carry the token: each worker makes its own client."""
+    import pickle
+
+    client = cls(TOKEN, base_url="http://127.0.0.1:9")
+    for obj in (client, client._auth):
+        with pytest.raises(TypeError, match="own client") as caught:
+            pickle.dumps(obj)
+        assert TOKEN not in str(caught.value)
