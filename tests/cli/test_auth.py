@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import stat
 import subprocess
 import sys
@@ -79,8 +80,14 @@ def test_interactive_login_hides_the_key(cli: Cli) -> None:
 
 
 def test_ctrl_c_at_the_prompt_exits_130(cli: Cli) -> None:
+    # A terminal starts its foreground job with SIGINT at the default; a runner started in
+    # the background without job control (as CI may be) ignores it, and exec keeps that.
     child = pexpect.spawn(
-        ONEPIN, ["login", "--base-url", cli.server.base_url], env=cli.env, timeout=30
+        ONEPIN,
+        ["login", "--base-url", cli.server.base_url],
+        env=cli.env,
+        timeout=30,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     child.expect_exact("OnePin API key: ")
     child.sendintr()
