@@ -107,8 +107,8 @@ async def _sdk_async(
     from onepin import OnePinClient
 
     n = 0
+    clock = Clock()  # every side's clock runs from before its client is built
     async with OnePinClient(server.api_key, base_url=server.url) as client:
-        clock = Clock()
         stream = client.api_keys.list(**options)
         if form == "with":
             async with stream as keys:
@@ -128,8 +128,8 @@ def _sdk_sync(server: Server, form: Form, visit: Visit | None, options: dict[str
     from onepin_sync import OnePinClient
 
     n = 0
+    clock = Clock()
     with OnePinClient(server.api_key, base_url=server.url) as client:
-        clock = Clock()
         stream = client.api_keys.list(**options)
         if form == "with":
             with stream as keys:
@@ -183,8 +183,8 @@ async def _gather(server: Server, decode: Callable[[bytes], tuple[int, int | Non
     import asyncio
 
     headers = {"Authorization": f"Bearer {server.api_key}"}
+    clock = Clock()
     async with httpx.AsyncClient(base_url=server.url, headers=headers) as http:
-        clock = Clock()
         limit = asyncio.Semaphore(BY_HAND_CONCURRENCY)
 
         async def page(offset: int) -> tuple[int, int | None]:
@@ -202,11 +202,11 @@ async def _gather(server: Server, decode: Callable[[bytes], tuple[int, int | Non
 
 def _threads(server: Server, decode: Callable[[bytes], tuple[int, int | None]]) -> Run:
     headers = {"Authorization": f"Bearer {server.api_key}"}
+    clock = Clock()
     with (
         httpx.Client(base_url=server.url, headers=headers) as http,
         ThreadPoolExecutor(BY_HAND_CONCURRENCY) as pool,
     ):
-        clock = Clock()
 
         def page(offset: int) -> tuple[int, int | None]:
             response = http.get(LIST_PATH, params=_params(offset))
