@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     # The walk-through rotated the bootstrap key; the SDK part uses a fresh one.
     token = emulator.create_key(name="demo-sdk").api_key
 
-    step("The SDK: every key, with ordered concurrent prefetch")
+    step("The SDK: every key, in order, pages fetched in an adaptive window")
     for backend in ("asyncio", "trio"):
         count, seconds = anyio.run(list_async, url, token, backend=backend)
         print(f"async on {backend:7}: {count} keys in {seconds:.2f}s")
