@@ -40,6 +40,7 @@ if TYPE_CHECKING:
         OnePinError,
         PermissionDeniedError,
         RateLimitError,
+        SessionRequiredError,
         UnprocessableEntityError,
         UpgradeRequiredError,
     )
@@ -66,6 +67,7 @@ _HOMES = {
         "OnePinError",
         "PermissionDeniedError",
         "RateLimitError",
+        "SessionRequiredError",
         "UnprocessableEntityError",
         "UpgradeRequiredError",
     ),
@@ -112,6 +114,7 @@ __all__ = [
     "RateLimitError",
     "RotatedApiKey",
     "Scope",
+    "SessionRequiredError",
     "UnprocessableEntityError",
     "UpgradeRequiredError",
     "WhoAmI",

@@ -10,6 +10,7 @@ OnePinError
     ├── BadRequestError             400
     ├── AuthenticationError         401
     ├── PermissionDeniedError       403
+    │   └── SessionRequiredError    403 SESSION_TOKEN_REQUIRED: API keys may not manage keys
     ├── NotFoundError               404
     ├── ConflictError               409
     ├── GoneError                   410
@@ -50,6 +51,7 @@ __all__ = [
     "OnePinError",
     "PermissionDeniedError",
     "RateLimitError",
+    "SessionRequiredError",
     "UnprocessableEntityError",
     "UpgradeRequiredError",
     "clip",
@@ -200,6 +202,19 @@ class AuthenticationError(APIStatusError):
 
 class PermissionDeniedError(APIStatusError):
     """403: a scope is missing, or the workspace does not match the key."""
+
+
+class SessionRequiredError(PermissionDeniedError):
+    """403 ``SESSION_TOKEN_REQUIRED``: only a browser-session token may manage API keys.
+
+    The documented rule for the ``/api/v1/api-keys`` endpoints (their
+    authentication is a Clerk session token): an API key calling them is
+    refused. Sign in at app.onepin.ai and use a session token for key
+    management, or an API key your deployment allows to manage keys.
+    """
+
+    CODE = "SESSION_TOKEN_REQUIRED"
+    """The error code the server sends with this refusal."""
 
 
 class NotFoundError(APIStatusError):

@@ -28,6 +28,7 @@ from onepin._exceptions import (
     OnePinError,
     PermissionDeniedError,
     RateLimitError,
+    SessionRequiredError,
     UnprocessableEntityError,
     UpgradeRequiredError,
 )
@@ -90,6 +91,8 @@ def from_response(response: httpx.Response, *, outcome_unknown: bool) -> APIStat
             message += f" (non-JSON {kind} body)"
     status = response.status_code
     cls = InternalServerError if status >= 500 else _STATUS_ERRORS.get(status, APIStatusError)
+    if cls is PermissionDeniedError and code == SessionRequiredError.CODE:
+        cls = SessionRequiredError
     return cls(
         message,
         response=response,

@@ -30,6 +30,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--admin-token", default=None, help="token of the /_emulator/ control API")
     parser.add_argument(
+        "--key-management",
+        choices=("session", "any"),
+        default="any",
+        help="who may call /api/v1/api-keys: 'session' (only a session token, as documented; "
+        "API keys get 403 SESSION_TOKEN_REQUIRED) or 'any' (any token) (default: %(default)s)",
+    )
+    parser.add_argument(
         "--json",
         action="store_true",
         help="once listening, print one JSON line (base_url, admin_token, account) "
@@ -64,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
             latency=args.latency,
             rate_limit_window=args.rate_limit_window,
             admin_token=args.admin_token,
+            key_management=args.key_management,
         )
         server = RunningEmulator(emulator, args.host, args.port)
         server.start()

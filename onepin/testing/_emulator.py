@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 from onepin.testing._extra import ExtraMissing
 from onepin.testing._serve import ThreadServer
-from onepin.testing._state import EmulatorState
+from onepin.testing._state import EmulatorState, KeyManagement
 from onepin.testing._store import Store
 from onepin.testing._transport import EmulatorTransport
 
@@ -31,6 +31,9 @@ class Emulator(EmulatorState):
         admin_token: bearer token of the ``/_emulator/`` control API (random if None).
         count_total: whether list answers carry ``pagination.total`` (some OnePin
             list endpoints omit it; switch it off to test clients without it).
+        key_management: who may call the ``/api/v1/api-keys`` endpoints:
+            ``"session"`` (only a browser-session token, the documented rule: an
+            API key gets 403 ``SESSION_TOKEN_REQUIRED``) or ``"any"`` (any token).
     """
 
     def __init__(
@@ -42,6 +45,7 @@ class Emulator(EmulatorState):
         rate_limit_window: float = 60.0,
         admin_token: str | None = None,
         count_total: bool = True,
+        key_management: KeyManagement = "any",
     ) -> None:
         try:
             from onepin.testing._asgi import EmulatorASGI
@@ -53,6 +57,7 @@ class Emulator(EmulatorState):
             admin_token=admin_token or "emu_admin_" + secrets.token_urlsafe(24),
             latency=latency,
             count_total=count_total,
+            key_management=key_management,
         )
         if seed_keys:
             self.seed_keys(seed_keys, seed=seed)

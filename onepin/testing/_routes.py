@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from onepin._exceptions import SessionRequiredError
 from onepin.testing._endpoints import Endpoint
 from onepin.testing._idempotency import fingerprint
 from onepin.testing._problems import Problem, ValidationProblem
@@ -19,7 +20,13 @@ from onepin.testing._responses import json_response, meta, problem_response
 from onepin.testing._state import EmulatorState
 from onepin.testing._validation import Checker, key_id, read_body
 
-__all__ = ["ApiRoutes"]
+__all__ = ["KEY_MANAGEMENT_REFUSAL", "ApiRoutes"]
+
+KEY_MANAGEMENT_REFUSAL = (
+    "API keys cannot manage API keys: authenticate with a session token"
+    " (sign in at https://app.onepin.ai)"
+)
+"""The message of the 403 an API key gets from the key endpoints in ``session`` key management."""
 
 Handler = Callable[[Principal], Awaitable[tuple[int, dict[str, Any]]]]
 
@@ -55,18 +62,31 @@ class ApiRoutes:
         return [Route(e.path, handler, methods=[e.method]) for e, handler in handlers.items()]
 
     async def _call(
-        self, request: Request, handler: Handler, *, idempotent_body: bytes | None = None
+        self,
+        request: Request,
+        handler: Handler,
+        *,
+        idempotent_body: bytes | None = None,
+        manages_keys: bool = True,
     ) -> Response:
         """Authenticate, rate-limit, run ``handler`` and shape the answer or the error.
 
         With ``idempotent_body`` (the raw body of a create or rotate), an
         ``Idempotency-Key`` header replays the first answer to that key.
+        ``manages_keys``: an ``/api-keys`` endpoint, which in ``session`` key
+        management refuses API keys.
         """
         headers: dict[str, str] = {}
         try:
             principal = self.store.authenticate(
                 request.headers.get("authorization"), request.headers.get("x-workspace-id")
             )
+            if (
+                manages_keys
+                and principal.auth_kind == "api_key"
+                and self.state.key_management == "session"
+            ):
+                raise Problem(403, SessionRequiredError.CODE, KEY_MANAGEMENT_REFUSAL)
             headers = self.store.rate_limit(principal)
             idem_key = request.headers.get("idempotency-key")
             if idempotent_body is None or not idem_key:
@@ -92,7 +112,7 @@ class ApiRoutes:
         async def run(p: Principal) -> tuple[int, dict[str, Any]]:
             return 200, {"data": self.store.whoami(p)}
 
-        return await self._call(request, run)
+        return await self._call(request, run, manages_keys=False)
 
     async def list_keys(self, request: Request) -> Response:
         """``GET /api-keys``: one page, with counted pagination and absolute links."""

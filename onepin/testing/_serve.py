@@ -170,6 +170,7 @@ class EmulatorProcess(Served):
         seed: int | None = None,
         latency: float = 0.0,
         rate_limit_window: float = 60.0,
+        key_management: str = "any",
         startup_timeout: float = 30.0,
     ) -> None:
         self._argv = [
@@ -182,6 +183,7 @@ class EmulatorProcess(Served):
             f"--seed-keys={seed_keys}",
             f"--latency={latency}",
             f"--rate-limit-window={rate_limit_window}",
+            f"--key-management={key_management}",
             *([] if seed is None else [f"--seed={seed}"]),
         ]
         self._startup_timeout = startup_timeout

@@ -7,6 +7,7 @@ it with the ways to serve it, so nothing here imports the serving side.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Literal
 
 from onepin.testing._faults import Fault, FaultPlan
 from onepin.testing._idempotency import IdempotencyCache
@@ -15,14 +16,20 @@ from onepin.testing._requestlog import LoggedRequest, RequestLog
 from onepin.testing._seeding import plain_rows, realistic_rows
 from onepin.testing._store import Store
 
-__all__ = ["EmulatorState"]
+__all__ = ["KEY_MANAGEMENT_MODES", "EmulatorState", "KeyManagement"]
+
+KeyManagement = Literal["session", "any"]
+"""Who may call the ``/api/v1/api-keys`` endpoints: a session token only, or any token."""
+KEY_MANAGEMENT_MODES: tuple[KeyManagement, ...] = ("session", "any")
 
 
 class EmulatorState:
     """The data, the pending faults, the request log and the knobs of one emulator.
 
-    ``latency`` (seconds added to every API request) and ``count_total`` (whether
-    list answers carry ``pagination.total``) may change while it serves.
+    ``latency`` (seconds added to every API request), ``count_total`` (whether
+    list answers carry ``pagination.total``) and ``key_management`` (who may call
+    the ``/api/v1/api-keys`` endpoints: ``"session"``, only a session token, as
+    documented; ``"any"``, any token with the scopes) may change while it serves.
     """
 
     def __init__(
@@ -32,8 +39,12 @@ class EmulatorState:
         admin_token: str,
         latency: float = 0.0,
         count_total: bool = True,
+        key_management: KeyManagement = "any",
     ) -> None:
+        if key_management not in KEY_MANAGEMENT_MODES:
+            raise ValueError(f"key_management must be 'session' or 'any', not {key_management!r}")
         self.store = store
+        self.key_management: KeyManagement = key_management
         self.admin_token = admin_token
         self.latency = latency
         self.count_total = count_total
