@@ -26,7 +26,7 @@ EXPECTED = {
     "GoneError", "InternalServerError", "KeyIterator", "KeyRange", "KeyStatus", "NotFoundError",
     "NotGiven",
     "OnePinClient", "OnePinConfigurationError", "OnePinError", "Page", "PermissionDeniedError",
-    "RateLimitError", "RotatedApiKey", "Scope", "UnprocessableEntityError",
+    "RateLimitError", "RotatedApiKey", "Scope", "SessionRequiredError", "UnprocessableEntityError",
     "UpgradeRequiredError", "WhoAmI", "__version__",
 }  # fmt: skip
 
