@@ -8,6 +8,11 @@ the real ``onepin`` command (login with the key on stdin, whoami, create, a
 second profile, list, audit, rotate --overlap --save, logout) with a throw-away
 HOME, lists every key with the async client on asyncio and on trio and with the
 sync client, and audits them with ``onepin.audit`` on the SDK's own stream.
+
+It follows the documented rule: API keys say who they are (``whoami``); managing
+keys takes a browser-session token (the CLI reads it from ``ONEPIN_SESSION_TOKEN``).
+Every secret the walk-through shows (API keys, session tokens) is masked to its first
+characters; only ``--serve`` prints the tokens to connect with, in full.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -29,6 +35,14 @@ from onepin import OnePinClient
 from onepin.audit import Summary, audit_key
 from onepin.testing import Emulator, RunningEmulator
 
+SECRET = re.compile(r"\b(op_live_|sess_)([A-Za-z0-9_-]{4})[A-Za-z0-9_-]+")
+"""An API key or a session token, anywhere in the text shown."""
+
+
+def masked(text: str) -> str:
+    """``text`` with every secret cut to its prefix and four characters."""
+    return SECRET.sub(r"\1\2…", text)
+
 
 def step(title: str) -> None:
     print(f"\n== {title}", flush=True)
@@ -36,20 +50,23 @@ def step(title: str) -> None:
 
 def onepin(
     home: str,
+    session_token: str,
     *args: str,
     stdin: str = "",
-    secret_out: bool = False,
     expect: int = 0,
     head: int | None = None,
 ) -> str:
-    """Run the real ``onepin`` command; echo it and its output (a secret on stdout masked).
+    """Run the real ``onepin`` command; echo it and its output, every secret masked.
 
-    ``expect``: the exit status it should end with; ``head``: show only the first lines.
+    ``session_token`` goes in ``ONEPIN_SESSION_TOKEN`` (key management takes one);
+    ``expect``: the exit status it should end with; ``head``: show only the first
+    lines. Returns the unmasked stdout.
     """
     piped = "printf '%s\\n' op_live_… | " if stdin else ""
     print(f"$ {piped}onepin " + " ".join(args), flush=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("ONEPIN_")}
     env["HOME"] = home
+    env["ONEPIN_SESSION_TOKEN"] = session_token
     result = subprocess.run(
         [sys.executable, "-m", "onepin.cli", *args],
         input=stdin,
@@ -58,12 +75,12 @@ def onepin(
         env=env,
         check=False,
     )
-    shown = result.stdout[:12] + "…\n" if secret_out else result.stdout
+    shown = masked(result.stdout)
     lines = shown.splitlines(keepends=True)
     if head is not None and len(lines) > head:
         shown = "".join(lines[:head]) + f"… ({len(lines) - head:,} more lines)\n"
     sys.stdout.write(shown)
-    sys.stdout.write(result.stderr)
+    sys.stdout.write(masked(result.stderr))
     if expect:
         print(f"(exit status {result.returncode})")
     if result.returncode != expect:
@@ -105,50 +122,54 @@ def main(argv: list[str] | None = None) -> int:
     server.start()
     url = server.base_url
     token = emulator.bootstrap.api_key
+    session = emulator.bootstrap.session_token  # key management takes a session token
     step(f"OnePin emulator on {url}: {args.seed_keys} seeded keys, 5 ms simulated latency")
     with tempfile.TemporaryDirectory(prefix="onepin-demo-") as home:
-        step("The CLI, with a throw-away HOME (keys go on stdin, never in the command line)")
-        onepin(home, "login", "--with-token", "--base-url", url, stdin=token)
-        onepin(home, "whoami")
-        onepin(home, "api-keys", "create", "demo-ci", "--scope", "workflows:read",
+        step("The CLI, with a throw-away HOME (secrets on stdin or in the environment, never argv)")
+        onepin(home, session, "login", "--with-token", "--base-url", url, stdin=token)
+        onepin(home, session, "whoami")
+        onepin(home, session, "api-keys", "create", "demo-ci", "--scope", "workflows:read",
                "--rate-limit", "600")  # fmt: skip
         step("A second profile: a read-only key for staging work")
-        staging = onepin(home, "api-keys", "create", "demo-staging", "--scope", "voices:read",
-                         "--quiet", secret_out=True)  # fmt: skip
-        onepin(home, "login", "--profile", "staging", "--with-token", "--base-url", url,
+        staging = onepin(home, session, "api-keys", "create", "demo-staging",
+                         "--scope", "voices:read", "--quiet")  # fmt: skip
+        onepin(home, session, "login", "--profile", "staging", "--with-token", "--base-url", url,
                stdin=staging)  # fmt: skip
-        onepin(home, "whoami", "--profile", "staging")
-        onepin(home, "api-keys", "list", "--search", "demo", "--status", "all")
+        onepin(home, session, "whoami", "--profile", "staging")
+        onepin(home, session, "api-keys", "list", "--search", "demo", "--status", "all")
         step("Key hygiene: the documented rules over every key (exit status 3: keys to fix)")
-        onepin(home, "api-keys", "audit", expect=3, head=5)  # piped: TSV, summary on stderr
-        onepin(home, "api-keys", "audit", "--max-age", "26w", "--json", "summary", "--exit-zero")
+        onepin(home, session, "api-keys", "audit", expect=3, head=5)  # TSV, summary on stderr
+        onepin(home, session, "api-keys", "audit", "--max-age", "26w", "--json", "summary",
+               "--exit-zero")  # fmt: skip
         step("Rotation with an overlap: the successor is made and checked before the old key goes")
-        onepin(home, "api-keys", "rotate", "bootstrap", "--overlap", "--save")
-        onepin(home, "whoami", "--json", "key_name,scopes")
-        onepin(home, "logout", "--profile", "staging")
-        onepin(home, "logout")
-    # The walk-through rotated the bootstrap key; the SDK part uses a fresh one.
+        onepin(home, session, "api-keys", "rotate", "bootstrap", "--overlap", "--save")
+        onepin(home, session, "whoami", "--json", "key_name,scopes")
+        onepin(home, session, "logout", "--profile", "staging")
+        onepin(home, session, "logout")
+    # The walk-through rotated the bootstrap key; whoami uses a fresh one.
     token = emulator.create_key(name="demo-sdk").api_key
 
-    step("The SDK: every key, in order, pages fetched in an adaptive window")
+    step("The SDK: every key, in order, pages fetched in an adaptive window (session token)")
     for backend in ("asyncio", "trio"):
-        count, seconds = anyio.run(list_async, url, token, backend=backend)
+        count, seconds = anyio.run(list_async, url, session, backend=backend)
         print(f"async on {backend:7}: {count} keys in {seconds:.2f}s")
     start = time.perf_counter()
     with (
-        onepin_sync.OnePinClient(token, base_url=url) as client,
+        onepin_sync.OnePinClient(session, base_url=url) as client,
         client.api_keys.list(status="all") as keys,
     ):
         count = sum(1 for _ in keys)
-        me = client.auth.whoami()
     print(f"sync client    : {count} keys in {time.perf_counter() - start:.2f}s")
+    with onepin_sync.OnePinClient(token, base_url=url) as client:  # an API key: who am I
+        me = client.auth.whoami()
     print(f"whoami         : {me.key_name} in workspace {me.workspace_id}")
-    print(f"onepin.audit   : {anyio.run(audit_async, url, token)}")
+    print(f"onepin.audit   : {anyio.run(audit_async, url, session)}")
 
     if args.serve:
-        step(f"Serving on {url} until Ctrl-C")
+        step(f"Serving on {url} until Ctrl-C (export these in another shell)")
         print(f"  ONEPIN_BASE_URL={url}")
         print(f"  ONEPIN_API_KEY={token}")
+        print(f"  ONEPIN_SESSION_TOKEN={session}")
         with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()
     server.stop()

@@ -215,6 +215,15 @@ class SessionRequiredError(PermissionDeniedError):
 
     CODE = "SESSION_TOKEN_REQUIRED"
     """The error code the server sends with this refusal."""
+    ADVICE = (
+        "managing API keys needs a session token (sign in at https://app.onepin.ai), not an API key"
+    )
+    """What to do, added to the server's message when it does not say it."""
+
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        if "session token" not in message.lower():
+            message = f"{message} ({self.ADVICE})" if message else self.ADVICE
+        super().__init__(message, **kwargs)
 
 
 class NotFoundError(APIStatusError):

@@ -23,6 +23,8 @@ SUMMARY = re.compile(
 
 @pytest.fixture
 def cli(tmp_path: Path, server: RunningEmulator) -> Cli:
+    # The CLI logs in with an API key; a deployment that lets API keys manage keys.
+    server.emulator.key_management = "any"
     return Cli(tmp_path, server)
 
 

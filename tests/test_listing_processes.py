@@ -21,7 +21,7 @@ def test_shards_listed_in_worker_processes_make_the_whole_listing(
     server: RunningEmulator,
 ) -> None:
     server.emulator.seed_keys(2500)
-    token = server.emulator.bootstrap.api_key
+    token = server.emulator.bootstrap.session_token
     with onepin_sync.OnePinClient(token, base_url=server.base_url) as client:
         everything = [k.id for k in client.api_keys.list(status="all")]
         shards = client.api_keys.shards(3, status="all")

@@ -23,11 +23,12 @@ def example(marker: str) -> str:
 
 
 def run_python(args: list[str], server: RunningEmulator, home: Path) -> str:
-    """Run ``python *args`` with the emulator's key in the environment; its stdout."""
+    """Run ``python *args`` with the emulator's key and session token in the environment."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ONEPIN_")}
     env.update(
         HOME=str(home),
         ONEPIN_API_KEY=server.emulator.bootstrap.api_key,
+        ONEPIN_SESSION_TOKEN=server.emulator.bootstrap.session_token,
         ONEPIN_BASE_URL=server.base_url,
     )
     result = subprocess.run(

@@ -21,14 +21,14 @@ def test_a_sync_call_makes_no_event_loop_and_starts_no_thread(
         raise AssertionError("the sync client touched an event loop or a thread")
 
     with onepin_sync.OnePinClient(
-        server.emulator.bootstrap.api_key, base_url=server.base_url
+        server.emulator.bootstrap.session_token, base_url=server.base_url
     ) as client:
         monkeypatch.setattr(asyncio, "new_event_loop", forbidden)
         monkeypatch.setattr(asyncio, "run", forbidden)
         monkeypatch.setattr(threading.Thread, "start", forbidden)
         created = client.api_keys.create(name="no-loop")
         assert client.api_keys.get(created.id).name == "no-loop"
-        assert client.auth.whoami().key_name == "bootstrap"
+        assert client.auth.whoami().auth_kind == "clerk"
         assert [k.name for k in client.api_keys.list(max_concurrency=1)] == ["bootstrap", "no-loop"]
 
 
@@ -48,15 +48,16 @@ def open_connections_to(port: int) -> int:
 
 def test_one_client_shared_by_16_threads_for_2000_calls(server: RunningEmulator) -> None:
     server.emulator.seed_keys(3)
+    session = server.emulator.bootstrap.session_token
     keys = [k.id for k in server.emulator.store.list_keys(
-        server.emulator.store.authenticate(f"Bearer {server.emulator.bootstrap.api_key}", None),
+        server.emulator.store.authenticate(f"Bearer {session}", None),
         offset=0, limit=4, status="active",
     )[0]]  # fmt: skip
     before = threading.active_count()
     port = urlsplit(server.base_url).port
     assert port is not None
     with onepin_sync.OnePinClient(
-        server.emulator.bootstrap.api_key, base_url=server.base_url
+        server.emulator.bootstrap.session_token, base_url=server.base_url
     ) as client:
 
         def call(n: int) -> str:

@@ -30,11 +30,24 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--admin-token", default=None, help="token of the /_emulator/ control API")
     parser.add_argument(
+        "--no-count-total",
+        dest="count_total",
+        action="store_false",
+        help="leave pagination.total out of list answers",
+    )
+    parser.add_argument(
         "--key-management",
         choices=("session", "any"),
-        default="any",
+        default="session",
         help="who may call /api/v1/api-keys: 'session' (only a session token, as documented; "
         "API keys get 403 SESSION_TOKEN_REQUIRED) or 'any' (any token) (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--whoami-shape",
+        choices=("full", "minimal"),
+        default="full",
+        help="whoami's shape: 'full' (with email and key_name) or 'minimal' (the official "
+        "SDK 0.7.1's schema, without them) (default: %(default)s)",
     )
     parser.add_argument(
         "--json",
@@ -71,7 +84,9 @@ def main(argv: list[str] | None = None) -> int:
             latency=args.latency,
             rate_limit_window=args.rate_limit_window,
             admin_token=args.admin_token,
+            count_total=args.count_total,
             key_management=args.key_management,
+            whoami_shape=args.whoami_shape,
         )
         server = RunningEmulator(emulator, args.host, args.port)
         server.start()

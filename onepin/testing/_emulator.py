@@ -7,8 +7,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from onepin.testing._extra import ExtraMissing
+from onepin.testing._options import EmulatorOptions, KeyManagement, WhoAmIShape
 from onepin.testing._serve import ThreadServer
-from onepin.testing._state import EmulatorState, KeyManagement
+from onepin.testing._state import EmulatorState
 from onepin.testing._store import Store
 from onepin.testing._transport import EmulatorTransport
 
@@ -33,7 +34,14 @@ class Emulator(EmulatorState):
             list endpoints omit it; switch it off to test clients without it).
         key_management: who may call the ``/api/v1/api-keys`` endpoints:
             ``"session"`` (only a browser-session token, the documented rule: an
-            API key gets 403 ``SESSION_TOKEN_REQUIRED``) or ``"any"`` (any token).
+            API key gets 403 ``SESSION_TOKEN_REQUIRED``; the default) or ``"any"``
+            (any token, for deployments known to let API keys manage keys).
+        whoami_shape: ``"full"`` (the contract's ``WhoAmI``, the default) or
+            ``"minimal"`` (the official SDK 0.7.1's schema: no ``email``, no
+            ``key_name``), to test clients against a server that omits them.
+
+    ``options`` holds these arguments (an :class:`EmulatorOptions`), so that
+    ``Emulator(**dataclasses.asdict(emu.options))`` builds a fresh one like it.
     """
 
     def __init__(
@@ -45,19 +53,32 @@ class Emulator(EmulatorState):
         rate_limit_window: float = 60.0,
         admin_token: str | None = None,
         count_total: bool = True,
-        key_management: KeyManagement = "any",
+        key_management: KeyManagement = "session",
+        whoami_shape: WhoAmIShape = "full",
     ) -> None:
         try:
             from onepin.testing._asgi import EmulatorASGI
         except ModuleNotFoundError as exc:
             raise ExtraMissing.from_error(exc) from None
 
+        self.options = EmulatorOptions(
+            seed_keys=seed_keys,
+            seed=seed,
+            latency=latency,
+            rate_limit_window=rate_limit_window,
+            admin_token=admin_token,
+            count_total=count_total,
+            key_management=key_management,
+            whoami_shape=whoami_shape,
+        )
+        """The arguments this emulator was built with."""
         super().__init__(
             store=Store(rate_limit_window=rate_limit_window),
             admin_token=admin_token or "emu_admin_" + secrets.token_urlsafe(24),
             latency=latency,
             count_total=count_total,
             key_management=key_management,
+            whoami_shape=whoami_shape,
         )
         if seed_keys:
             self.seed_keys(seed_keys, seed=seed)

@@ -110,7 +110,10 @@ class ApiRoutes:
         """``GET /auth/whoami``."""
 
         async def run(p: Principal) -> tuple[int, dict[str, Any]]:
-            return 200, {"data": self.store.whoami(p)}
+            identity = self.store.whoami(p)
+            if self.state.whoami_shape == "minimal":  # the official SDK 0.7.1's schema
+                del identity["email"], identity["key_name"]
+            return 200, {"data": identity}
 
         return await self._call(request, run, manages_keys=False)
 

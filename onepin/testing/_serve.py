@@ -18,6 +18,7 @@ import httpx
 import msgspec
 
 from onepin.testing._extra import ExtraMissing
+from onepin.testing._options import EmulatorOptions, KeyManagement, WhoAmIShape
 from onepin.testing._records import Account
 from onepin.testing._requestlog import LoggedRequest
 
@@ -158,7 +159,8 @@ class EmulatorProcess(Served):
     Use it as a context manager; inside, ``base_url``, ``bootstrap`` (the account,
     with its API key and session token) and ``admin_token`` say how to reach it,
     and :meth:`admin` drives its control API. The secrets travel over a pipe,
-    never on a command line. Options are those of ``python -m onepin.testing``.
+    never on a command line. Options are those of :class:`~onepin.testing.Emulator`
+    (``options`` holds them), plus where to listen and how long to wait for it.
     """
 
     def __init__(
@@ -170,9 +172,21 @@ class EmulatorProcess(Served):
         seed: int | None = None,
         latency: float = 0.0,
         rate_limit_window: float = 60.0,
-        key_management: str = "any",
+        count_total: bool = True,
+        key_management: KeyManagement = "session",
+        whoami_shape: WhoAmIShape = "full",
         startup_timeout: float = 30.0,
     ) -> None:
+        self.options = EmulatorOptions(
+            seed_keys=seed_keys,
+            seed=seed,
+            latency=latency,
+            rate_limit_window=rate_limit_window,
+            count_total=count_total,
+            key_management=key_management,
+            whoami_shape=whoami_shape,
+        )
+        """The child's emulator options."""
         self._argv = [
             sys.executable,
             "-m",
@@ -180,11 +194,7 @@ class EmulatorProcess(Served):
             "--json",
             f"--host={host}",
             f"--port={port}",
-            f"--seed-keys={seed_keys}",
-            f"--latency={latency}",
-            f"--rate-limit-window={rate_limit_window}",
-            f"--key-management={key_management}",
-            *([] if seed is None else [f"--seed={seed}"]),
+            *self.options.argv(),
         ]
         self._startup_timeout = startup_timeout
         self._proc: subprocess.Popen[bytes] | None = None

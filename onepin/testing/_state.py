@@ -7,20 +7,21 @@ it with the ways to serve it, so nothing here imports the serving side.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal
 
 from onepin.testing._faults import Fault, FaultPlan
 from onepin.testing._idempotency import IdempotencyCache
+from onepin.testing._options import (
+    KEY_MANAGEMENT_MODES,
+    WHOAMI_SHAPES,
+    KeyManagement,
+    WhoAmIShape,
+)
 from onepin.testing._records import ALL_SCOPES, Account, CreatedKeyRow, KeyRow
 from onepin.testing._requestlog import LoggedRequest, RequestLog
 from onepin.testing._seeding import plain_rows, realistic_rows
 from onepin.testing._store import Store
 
-__all__ = ["KEY_MANAGEMENT_MODES", "EmulatorState", "KeyManagement"]
-
-KeyManagement = Literal["session", "any"]
-"""Who may call the ``/api/v1/api-keys`` endpoints: a session token only, or any token."""
-KEY_MANAGEMENT_MODES: tuple[KeyManagement, ...] = ("session", "any")
+__all__ = ["EmulatorState"]
 
 
 class EmulatorState:
@@ -29,7 +30,9 @@ class EmulatorState:
     ``latency`` (seconds added to every API request), ``count_total`` (whether
     list answers carry ``pagination.total``) and ``key_management`` (who may call
     the ``/api/v1/api-keys`` endpoints: ``"session"``, only a session token, as
-    documented; ``"any"``, any token with the scopes) may change while it serves.
+    documented; ``"any"``, any token with the scopes) and ``whoami_shape``
+    (``"full"`` or ``"minimal"``, the official SDK 0.7.1's schema without
+    ``email`` and ``key_name``) may change while it serves.
     """
 
     def __init__(
@@ -39,12 +42,16 @@ class EmulatorState:
         admin_token: str,
         latency: float = 0.0,
         count_total: bool = True,
-        key_management: KeyManagement = "any",
+        key_management: KeyManagement = "session",
+        whoami_shape: WhoAmIShape = "full",
     ) -> None:
         if key_management not in KEY_MANAGEMENT_MODES:
             raise ValueError(f"key_management must be 'session' or 'any', not {key_management!r}")
+        if whoami_shape not in WHOAMI_SHAPES:
+            raise ValueError(f"whoami_shape must be 'full' or 'minimal', not {whoami_shape!r}")
         self.store = store
         self.key_management: KeyManagement = key_management
+        self.whoami_shape: WhoAmIShape = whoami_shape
         self.admin_token = admin_token
         self.latency = latency
         self.count_total = count_total

@@ -25,8 +25,9 @@ def _seed(server: RunningEmulator) -> str:
 
 
 async def test_audit_of_a_listing_today_and_months_later(
-    client: OnePinClient, server: RunningEmulator
+    client: OnePinClient, key_client: OnePinClient, server: RunningEmulator
 ) -> None:
+    await key_client.auth.whoami()  # the bootstrap key is used now
     await client.api_keys.delete(_seed(server))
     later = datetime.now(UTC) + timedelta(days=100)
 

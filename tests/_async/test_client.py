@@ -25,8 +25,8 @@ from onepin.testing import ALL_SCOPES, RunningEmulator
 pytestmark = pytest.mark.anyio
 
 
-async def test_whoami(client: OnePinClient, server: RunningEmulator) -> None:
-    me = await client.auth.whoami()
+async def test_whoami(key_client: OnePinClient, server: RunningEmulator) -> None:
+    me = await key_client.auth.whoami()
     boot = server.emulator.bootstrap
     assert isinstance(me, WhoAmI)
     assert me.auth_kind == "api_key"
@@ -130,7 +130,7 @@ async def test_list_page(client: OnePinClient, server: RunningEmulator) -> None:
 async def test_secrets_stay_out_of_reprs_and_logs(
     server: RunningEmulator, caplog: pytest.LogCaptureFixture
 ) -> None:
-    token = server.emulator.bootstrap.api_key
+    token = server.emulator.bootstrap.session_token
     caplog.set_level(logging.DEBUG)
     async with OnePinClient(token, base_url=server.base_url) as c:
         created = await c.api_keys.create(name="secret")
@@ -155,7 +155,7 @@ async def test_request_headers(client: OnePinClient, server: RunningEmulator) ->
     whoami, create, rotate = server.emulator.requests
     assert whoami.headers["user-agent"] == f"onepin-python/{__version__}"
     assert whoami.headers["x-onepin-retry-count"] == "0"
-    assert whoami.headers["authorization"] == "Bearer [redacted api_key]"
+    assert whoami.headers["authorization"] == "Bearer [redacted session]"
     assert "idempotency-key" not in whoami.headers
     assert "x-workspace-id" not in whoami.headers
     assert create.headers["idempotency-key"] != rotate.headers["idempotency-key"]

@@ -19,6 +19,7 @@ from onepin import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    SessionRequiredError,
     UnprocessableEntityError,
     UpgradeRequiredError,
 )
@@ -59,6 +60,10 @@ async def test_403_workspace_mismatch_and_scope(
     assert info.value.code == "WORKSPACE_MISMATCH"
     narrow = server.emulator.create_key(name="narrow", scopes=["voices:read"])
     async with OnePinClient(narrow.api_key, base_url=server.base_url) as c:
+        with pytest.raises(SessionRequiredError) as refused:  # the documented rule
+            await c.api_keys.create(name="wider", scopes=["voices:write"])
+        assert "session token" in str(refused.value)
+        server.emulator.key_management = "any"  # a deployment that lets API keys manage keys
         with pytest.raises(PermissionDeniedError) as info:
             await c.api_keys.create(name="wider", scopes=["voices:write"])
     assert info.value.code == "SCOPE_NOT_HELD"

@@ -52,7 +52,10 @@ async def counted_client(
     async with (
         httpx.AsyncClient(transport=transport) as http,
         OnePinClient(
-            server.emulator.bootstrap.api_key, base_url=server.base_url, http_client=http, **options
+            server.emulator.bootstrap.session_token,
+            base_url=server.base_url,
+            http_client=http,
+            **options,
         ) as client,
     ):
         yield client, transport
@@ -254,11 +257,11 @@ async def test_shards_split_a_listing_exactly(
     assert list(itertools.chain(*parts)) == everything
 
 
-async def test_more_shards_than_keys(client: OnePinClient) -> None:
+async def test_more_shards_than_keys(client: OnePinClient, server: RunningEmulator) -> None:
     shards = await client.api_keys.shards(3)
     assert len(shards) == 3
     ids = [[k.id async for k in client.api_keys.list(start=s.start, stop=s.stop)] for s in shards]
-    assert list(itertools.chain(*ids)) == [(await client.auth.whoami()).api_key_id]
+    assert list(itertools.chain(*ids)) == [server.emulator.bootstrap.api_key_id]
     with pytest.raises(ValueError, match="shards"):
         await client.api_keys.shards(0)
 

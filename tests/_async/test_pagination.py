@@ -62,7 +62,7 @@ async def test_total_absent_follows_next_links(
 ) -> None:
     server.emulator.count_total = False
     server.emulator.seed_keys(25)
-    async with OnePinClient(server.emulator.bootstrap.api_key, base_url=server.base_url) as c:
+    async with OnePinClient(server.emulator.bootstrap.session_token, base_url=server.base_url) as c:
         stream = c.api_keys.list(page_size=10, max_concurrency=max_concurrency)
         got = [k.name async for k in stream]
     assert len(got) == 26
@@ -120,7 +120,7 @@ async def test_early_exit_leaves_nothing_in_flight(
     requested = len(list_requests(server.emulator))
     assert requested == 3  # the first page, then a first window of two
     # the same client goes on working: no connection or task was left behind
-    assert (await client.auth.whoami()).key_name == "bootstrap"
+    assert (await client.auth.whoami()).auth_kind == "clerk"
     assert len(list_requests(server.emulator)) == requested
 
 
@@ -204,7 +204,7 @@ async def test_sliding_window_early_exit_cancels_in_flight(
     # bounded: the first page, the one consumed after it, and at most twice
     # `max_concurrency` pages requested ahead
     assert started <= 1 + 1 + 2 * 4
-    assert (await client.auth.whoami()).key_name == "bootstrap"
+    assert (await client.auth.whoami()).auth_kind == "clerk"
 
 
 async def test_sliding_window_cannot_be_opened_twice(client: OnePinClient) -> None:
@@ -255,7 +255,8 @@ async def test_a_failing_page_raises_in_order() -> None:
 
 
 async def test_a_rate_limited_listing_is_paced_not_burst() -> None:
-    emulator = Emulator(rate_limit_window=0.5, seed_keys=299)
+    # Rate limits are per API key: a deployment that lets API keys manage keys.
+    emulator = Emulator(rate_limit_window=0.5, seed_keys=299, key_management="any")
     key = emulator.create_key(name="paced", rate_limit_per_min=2400)  # 20 per 0.5 s window
     with emulator.serve() as server:
         async with (

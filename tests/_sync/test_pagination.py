@@ -60,7 +60,7 @@ def test_page_sizes(client: OnePinClient, server: RunningEmulator, page_size: in
 def test_total_absent_follows_next_links(server: RunningEmulator, max_concurrency: int) -> None:
     server.emulator.count_total = False
     server.emulator.seed_keys(25)
-    with OnePinClient(server.emulator.bootstrap.api_key, base_url=server.base_url) as c:
+    with OnePinClient(server.emulator.bootstrap.session_token, base_url=server.base_url) as c:
         stream = c.api_keys.list(page_size=10, max_concurrency=max_concurrency)
         got = [k.name for k in stream]
     assert len(got) == 26
@@ -116,7 +116,7 @@ def test_early_exit_leaves_nothing_in_flight(client: OnePinClient, server: Runni
     requested = len(list_requests(server.emulator))
     assert requested == 3  # the first page, then a first window of two
     # the same client goes on working: no connection or task was left behind
-    assert (client.auth.whoami()).key_name == "bootstrap"
+    assert (client.auth.whoami()).auth_kind == "clerk"
     assert len(list_requests(server.emulator)) == requested
 
 
@@ -200,7 +200,7 @@ def test_sliding_window_early_exit_cancels_in_flight(
     # bounded: the first page, the one consumed after it, and at most twice
     # `max_concurrency` pages requested ahead
     assert started <= 1 + 1 + 2 * 4
-    assert (client.auth.whoami()).key_name == "bootstrap"
+    assert (client.auth.whoami()).auth_kind == "clerk"
 
 
 def test_sliding_window_cannot_be_opened_twice(client: OnePinClient) -> None:
@@ -251,7 +251,8 @@ def test_a_failing_page_raises_in_order() -> None:
 
 
 def test_a_rate_limited_listing_is_paced_not_burst() -> None:
-    emulator = Emulator(rate_limit_window=0.5, seed_keys=299)
+    # Rate limits are per API key: a deployment that lets API keys manage keys.
+    emulator = Emulator(rate_limit_window=0.5, seed_keys=299, key_management="any")
     key = emulator.create_key(name="paced", rate_limit_per_min=2400)  # 20 per 0.5 s window
     with emulator.serve() as server:
         with (

@@ -28,7 +28,7 @@ def test_idempotent_call_retries_5xx_with_counted_header(
 ) -> None:
     server.emulator.inject(Fault.status_code(503, times=2, retry_after=0))
     me = client.auth.whoami()
-    assert me.key_name == "bootstrap"
+    assert me.auth_kind == "clerk"
     log = server.emulator.requests
     assert [r.status for r in log] == [503, 503, 200]
     assert [r.headers["x-onepin-retry-count"] for r in log] == ["0", "1", "2"]
@@ -98,7 +98,9 @@ def test_trusted_idempotency_keys_make_create_safe_to_retry(
 ) -> None:
     server.emulator.inject(Fault.commit_then_fail(method="POST", path=KEYS))
     with OnePinClient(
-        server.emulator.bootstrap.api_key, base_url=server.base_url, trust_idempotency_keys=True
+        server.emulator.bootstrap.session_token,
+        base_url=server.base_url,
+        trust_idempotency_keys=True,
     ) as c:
         server.emulator.inject(Fault.status_code(503, method="POST", retry_after=0))
         created = c.api_keys.create(name="exactly-once")
@@ -114,7 +116,7 @@ def test_get_is_retried_after_a_dropped_connection(
     client: OnePinClient, server: RunningEmulator
 ) -> None:
     server.emulator.inject(Fault.drop())
-    assert (client.auth.whoami()).key_name == "bootstrap"
+    assert (client.auth.whoami()).auth_kind == "clerk"
     assert [r.status for r in server.emulator.requests] == [None, 200]
 
 

@@ -22,7 +22,7 @@ def base(request: pytest.FixtureRequest, emulator: Emulator) -> Iterator[str]:
 
 @pytest.fixture
 async def http(emulator: Emulator, base: str) -> AsyncIterator[httpx.AsyncClient]:
-    token = emulator.bootstrap.api_key
+    token = emulator.bootstrap.session_token
     headers = {"Authorization": f"Bearer {token}"}
     if base:
         client = httpx.AsyncClient(base_url=base, headers=headers)

@@ -26,7 +26,7 @@ def test_admin_api_drives_faults_and_accounts(server: RunningEmulator) -> None:
         "POST", "faults", {"kind": "status", "status": 503, "path": KEYS, "retry_after": 2}
     )
     assert [f["kind"] for f in server.admin("GET", "faults")] == ["status"]
-    auth = {"Authorization": f"Bearer {emu.bootstrap.api_key}"}
+    auth = {"Authorization": f"Bearer {emu.bootstrap.session_token}"}
     r = httpx.get(server.base_url + KEYS, headers=auth)
     assert r.status_code == 503 and r.headers["Retry-After"] == "2"
     assert server.admin("GET", "requests")[0]["status"] == 503

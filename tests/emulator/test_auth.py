@@ -12,7 +12,8 @@ pytestmark = pytest.mark.anyio
 
 
 async def test_whoami_api_key(http: httpx.AsyncClient, emulator: Emulator) -> None:
-    r = await http.get("/api/v1/auth/whoami")
+    auth = {"Authorization": f"Bearer {emulator.bootstrap.api_key}"}
+    r = await http.get("/api/v1/auth/whoami", headers=auth)
     assert r.status_code == 200
     body = r.json()
     assert set(body["meta"]) == {"request_id", "timestamp"}

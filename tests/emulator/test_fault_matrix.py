@@ -132,7 +132,7 @@ async def test_slow_drip_sends_the_body_byte_by_byte(
     start = time.monotonic()
     r = await http.get("/api/v1/auth/whoami")
     elapsed = time.monotonic() - start
-    assert r.status_code == 200 and r.json()["data"]["key_name"] == "bootstrap"
+    assert r.status_code == 200 and r.json()["data"]["auth_kind"] == "clerk"
     assert elapsed >= 0.002 * len(r.content) * 0.9
     assert emulator.requests[0].fault == "slow_drip"
 

@@ -108,7 +108,7 @@ async def test_request_log_redacts_secrets(http: httpx.AsyncClient, emulator: Em
     )
     assert first.headers["x-workspace-id"] == emulator.bootstrap.workspace_id
     assert second.headers["idempotency-key"] == "idem-1" and second.status == 201
-    assert emulator.bootstrap.api_key not in repr(emulator.requests)
-    assert first.headers["authorization"] == "Bearer [redacted api_key]"
+    assert emulator.bootstrap.session_token not in repr(emulator.requests)
+    assert first.headers["authorization"] == "Bearer [redacted session]"
     emulator.clear_requests()
     assert emulator.requests == []

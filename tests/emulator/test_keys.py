@@ -48,6 +48,7 @@ async def test_create_defaults_to_callers_scopes(http: httpx.AsyncClient) -> Non
 
 
 async def test_cannot_grant_scope_not_held(http: httpx.AsyncClient, emulator: Emulator) -> None:
+    emulator.key_management = "any"  # only API keys can lack a scope
     narrow = emulator.create_key(name="narrow", scopes=["voices:read"])
     auth = {"Authorization": f"Bearer {narrow.api_key}"}
     r = await http.post(KEYS, json={"name": "x", "scopes": ["voices:write"]}, headers=auth)

@@ -58,7 +58,7 @@ def test_json_line_says_how_to_reach_it() -> None:
         assert proc.stdout is not None
         ready = msgspec.json.decode(proc.stdout.readline())
         assert set(ready) == {"base_url", "admin_token", "account"}
-        token = ready["account"]["api_key"]
+        token = ready["account"]["session_token"]
         r = httpx.get(ready["base_url"] + KEYS, headers={"Authorization": f"Bearer {token}"})
         assert r.json()["pagination"]["total"] == 4
     finally:
@@ -72,7 +72,7 @@ def test_emulator_process_serves_seeds_and_counts() -> None:
     with EmulatorProcess(seed_keys=30, seed=2, latency=0.01) as proc:
         assert proc.pid is not None and proc.base_url.startswith("http://127.0.0.1:")
         assert proc.admin_token not in repr(proc) and proc.bootstrap.api_key not in repr(proc)
-        auth = {"Authorization": f"Bearer {proc.bootstrap.api_key}"}
+        auth = {"Authorization": f"Bearer {proc.bootstrap.session_token}"}
         listed = httpx.get(f"{proc.base_url}{KEYS}?status=all", headers=auth).json()
         assert listed["pagination"]["total"] == 31
         assert any(not k["active"] for k in listed["data"])

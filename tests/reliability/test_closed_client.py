@@ -11,7 +11,9 @@ from onepin.testing import RunningEmulator
 
 
 def test_sync_call_after_close(server: RunningEmulator) -> None:
-    client = onepin_sync.OnePinClient(server.emulator.bootstrap.api_key, base_url=server.base_url)
+    client = onepin_sync.OnePinClient(
+        server.emulator.bootstrap.session_token, base_url=server.base_url
+    )
     with client:
         client.auth.whoami()
     for call in (
@@ -27,7 +29,9 @@ def test_sync_call_after_close(server: RunningEmulator) -> None:
 @pytest.mark.parametrize("backend", ["asyncio", "trio"])
 def test_async_call_after_close(server: RunningEmulator, backend: str) -> None:
     async def main() -> None:
-        client = onepin.OnePinClient(server.emulator.bootstrap.api_key, base_url=server.base_url)
+        client = onepin.OnePinClient(
+            server.emulator.bootstrap.session_token, base_url=server.base_url
+        )
         async with client:
             await client.auth.whoami()
         with pytest.raises(onepin.OnePinError, match="closed"):
@@ -41,7 +45,7 @@ def test_async_call_after_close(server: RunningEmulator, backend: str) -> None:
 
 def test_copy_closing_leaves_the_pool_open(server: RunningEmulator) -> None:
     with onepin_sync.OnePinClient(
-        server.emulator.bootstrap.api_key, base_url=server.base_url
+        server.emulator.bootstrap.session_token, base_url=server.base_url
     ) as client:
         with client.with_options(max_retries=0) as copy:
             copy.auth.whoami()

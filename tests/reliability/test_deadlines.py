@@ -65,7 +65,7 @@ def _limited(emu: Emulator) -> str:
 
 @pytest.mark.timeout(30)
 def test_sync_pacer_respects_the_deadline() -> None:
-    emu = Emulator(rate_limit_window=8)
+    emu = Emulator(rate_limit_window=8, key_management="any")  # rate limits are per API key
     token = _limited(emu)
     seen: list[float] = []  # when each key came
 
@@ -85,7 +85,7 @@ def test_sync_pacer_respects_the_deadline() -> None:
 
 @pytest.mark.anyio
 async def test_async_pacer_respects_the_deadline() -> None:
-    emu = Emulator(rate_limit_window=8)
+    emu = Emulator(rate_limit_window=8, key_management="any")  # rate limits are per API key
     token = _limited(emu)
     seen: list[float] = []
 

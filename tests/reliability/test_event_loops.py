@@ -56,7 +56,8 @@ def test_aclose_from_another_loop_never_raises(server: RunningEmulator, backend:
 
 def test_listing_across_loops(server: RunningEmulator) -> None:
     server.emulator.seed_keys(30)
-    client = onepin.OnePinClient(server.emulator.bootstrap.api_key, base_url=server.base_url)
+    token = server.emulator.bootstrap.session_token  # listing keys takes a session token
+    client = onepin.OnePinClient(token, base_url=server.base_url)
 
     async def count() -> int:
         try:

@@ -126,7 +126,7 @@ def run_cell(
 @pytest.mark.parametrize("call", sorted(CALLS))
 @pytest.mark.parametrize("kind", FAULT_KINDS)
 def test_sync_cell(matrix_server: RunningEmulator, kind: FaultKind, call: str) -> None:
-    token = matrix_server.emulator.bootstrap.api_key
+    token = matrix_server.emulator.bootstrap.session_token
     with onepin_sync.OnePinClient(token, base_url=matrix_server.base_url, **OPTIONS) as client:
         run_cell(matrix_server, kind, call, lambda f: f(client))
 
@@ -137,7 +137,7 @@ def test_sync_cell(matrix_server: RunningEmulator, kind: FaultKind, call: str) -
 def test_async_cell(
     matrix_server: RunningEmulator, kind: FaultKind, call: str, backend: str
 ) -> None:
-    token = matrix_server.emulator.bootstrap.api_key
+    token = matrix_server.emulator.bootstrap.session_token
 
     def invoke(f: Callable[[Any], Any]) -> Any:
         async def main() -> Any:

@@ -52,7 +52,7 @@ async def _check_async(client: onepin.OnePinClient, order: tuple[str, str]) -> s
 def test_sync_client_after_fork(server: RunningEmulator) -> None:
     a, b = _keys(server)
     with onepin_sync.OnePinClient(
-        server.emulator.bootstrap.api_key, base_url=server.base_url, timeout=3, max_retries=0
+        server.emulator.bootstrap.session_token, base_url=server.base_url, timeout=3, max_retries=0
     ) as client:
         assert client.api_keys.get(a).id == a  # the pool now holds a kept-alive connection
         child, parent = run_in_fork(
@@ -68,7 +68,7 @@ def test_sync_client_after_fork(server: RunningEmulator) -> None:
 def test_async_client_after_fork(server: RunningEmulator, backend: str) -> None:
     a, b = _keys(server)
     client = onepin.OnePinClient(
-        server.emulator.bootstrap.api_key, base_url=server.base_url, timeout=3, max_retries=0
+        server.emulator.bootstrap.session_token, base_url=server.base_url, timeout=3, max_retries=0
     )
 
     async def first() -> str:

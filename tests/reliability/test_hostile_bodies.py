@@ -164,7 +164,7 @@ def test_truncated_2xx_to_a_secret_making_call_is_outcome_unknown(
     emu = server.emulator
     key = emu.create_key(name="victim")
     emu.inject(Fault.truncate(method="POST" if endpoint == "create" else "PATCH"))
-    with onepin_sync.OnePinClient(emu.bootstrap.api_key, base_url=server.base_url) as client:
+    with onepin_sync.OnePinClient(emu.bootstrap.session_token, base_url=server.base_url) as client:
         with pytest.raises(onepin.APIResponseValidationError) as info:
             _secret_making(client, endpoint, key.id)
         names = [k.name for k in client.api_keys.list(status="all")]
@@ -192,7 +192,7 @@ def test_truncated_2xx_to_a_read_is_not_outcome_unknown(
     emu = server.emulator
     emu.inject(Fault.truncate(times=None))
     with (
-        onepin_sync.OnePinClient(emu.bootstrap.api_key, base_url=server.base_url) as client,
+        onepin_sync.OnePinClient(emu.bootstrap.session_token, base_url=server.base_url) as client,
         pytest.raises(onepin.APIResponseValidationError) as info,
     ):
         READS[endpoint](client, emu.bootstrap.api_key_id)

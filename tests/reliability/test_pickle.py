@@ -33,7 +33,7 @@ def _failing_call(
     if fault is not None:
         server.emulator.inject(fault)
     with onepin_sync.OnePinClient(
-        server.emulator.bootstrap.api_key, base_url=server.base_url, **options
+        server.emulator.bootstrap.session_token, base_url=server.base_url, **options
     ) as client:
         try:
             client.api_keys.get(MISSING)
@@ -82,7 +82,7 @@ def test_status_errors_pickle(server: RunningEmulator, status: int, cls: type) -
     before = _failing_call(server, fault, max_retries=0)
     assert type(before) is cls
     data = pickle.dumps(before)
-    assert server.emulator.bootstrap.api_key.encode() not in data
+    assert server.emulator.bootstrap.session_token.encode() not in data
     after = pickle.loads(data)  # noqa: S301 - our own bytes
     _assert_same(before, after)
     assert after.status_code == status
@@ -116,14 +116,14 @@ def test_other_errors_pickle(
     server.emulator.inject(fault)
     with (
         onepin_sync.OnePinClient(
-            server.emulator.bootstrap.api_key, base_url=server.base_url, **options
+            server.emulator.bootstrap.session_token, base_url=server.base_url, **options
         ) as client,
         pytest.raises(cls) as info,
     ):
         client.api_keys.list_page()
     before = info.value
     data = pickle.dumps(before)
-    assert server.emulator.bootstrap.api_key.encode() not in data
+    assert server.emulator.bootstrap.session_token.encode() not in data
     _assert_same(before, pickle.loads(data))  # noqa: S301
 
 
@@ -136,7 +136,7 @@ def test_configuration_error_pickles() -> None:
 def test_request_headers_of_an_error_hold_no_token(server: RunningEmulator) -> None:
     error = _failing_call(server, None)
     assert isinstance(error, onepin.NotFoundError)
-    token = server.emulator.bootstrap.api_key
+    token = server.emulator.bootstrap.session_token
     request = error.response.request
     assert "authorization" not in {k.lower() for k in request.headers}
     assert token not in repr(dict(request.headers))
@@ -154,7 +154,7 @@ def _get_name(base_url: str, token: str, key_id: str) -> str:
 
 def _jobs(server: RunningEmulator) -> list[tuple[str, str, str]]:
     key = server.emulator.create_key(name="pooled")
-    token = server.emulator.bootstrap.api_key
+    token = server.emulator.bootstrap.session_token
     return [(server.base_url, token, key.id), (server.base_url, token, MISSING)]
 
 
@@ -191,7 +191,7 @@ def test_mock_transport_error_pickles() -> None:
 
     emu = Emulator()
     client = onepin_sync.OnePinClient(
-        emu.bootstrap.api_key,
+        emu.bootstrap.session_token,
         base_url="http://onepin.test",
         max_retries=0,
         http_client=httpx.Client(transport=httpx.MockTransport(handler)),
@@ -199,5 +199,5 @@ def test_mock_transport_error_pickles() -> None:
     with pytest.raises(onepin.InternalServerError) as info:
         client.auth.whoami()
     data = pickle.dumps(info.value)
-    assert emu.bootstrap.api_key.encode() not in data
+    assert emu.bootstrap.session_token.encode() not in data
     _assert_same(info.value, pickle.loads(data))  # noqa: S301

@@ -41,7 +41,7 @@ def _failures(server: RunningEmulator) -> Iterator[tuple[str, onepin.OnePinError
         if fault is not None:
             emu.inject(fault)
         with onepin_sync.OnePinClient(
-            emu.bootstrap.api_key, base_url=server.base_url, **options
+            emu.bootstrap.session_token, base_url=server.base_url, **options
         ) as client:
             try:
                 client.api_keys.get(MISSING)
@@ -52,7 +52,7 @@ def _failures(server: RunningEmulator) -> Iterator[tuple[str, onepin.OnePinError
 
 
 def test_no_traceback_local_holds_the_token_sync(server: RunningEmulator) -> None:
-    token = server.emulator.bootstrap.api_key
+    token = server.emulator.bootstrap.session_token
     for name, exc in _failures(server):
         text = _with_locals(exc)
         assert "client" in text  # locals really were captured
@@ -61,7 +61,7 @@ def test_no_traceback_local_holds_the_token_sync(server: RunningEmulator) -> Non
 
 async def _async_failure(server: RunningEmulator, endpoint: str, **options: Any) -> BaseException:
     async with onepin.OnePinClient(
-        server.emulator.bootstrap.api_key, base_url=server.base_url, **options
+        server.emulator.bootstrap.session_token, base_url=server.base_url, **options
     ) as client:
         try:
             if endpoint == "create":
@@ -84,11 +84,11 @@ async def test_no_traceback_local_holds_the_token_async(server: RunningEmulator)
     errors.append(await _async_failure(server, "get"))
     assert isinstance(errors[-1], onepin.NotFoundError)
     for exc in errors:
-        assert server.emulator.bootstrap.api_key not in _with_locals(exc)
+        assert server.emulator.bootstrap.session_token not in _with_locals(exc)
 
 
 def test_errors_keep_the_request_but_not_the_credential(server: RunningEmulator) -> None:
-    token = server.emulator.bootstrap.api_key
+    token = server.emulator.bootstrap.session_token
     for name, exc in _failures(server):
         if isinstance(exc, onepin.APIStatusError):
             request = exc.response.request
@@ -137,7 +137,7 @@ def _holders(root: object, needle: str) -> set[str]:
 
 @pytest.mark.parametrize("kind", ["sync", "async"])
 def test_one_private_slot_holds_the_token(server: RunningEmulator, kind: str) -> None:
-    token = server.emulator.bootstrap.api_key
+    token = server.emulator.bootstrap.session_token
     if kind == "sync":
         client: Any = onepin_sync.OnePinClient(token, base_url=server.base_url)
         client.auth.whoami()
@@ -170,7 +170,7 @@ async def test_rich_repr_hides_new_secrets() -> None:
     emu = Emulator()
     victim = emu.create_key(name="victim")
     async with onepin.OnePinClient(
-        emu.bootstrap.api_key,
+        emu.bootstrap.session_token,
         base_url=emu.base_url,
         http_client=httpx.AsyncClient(transport=emu.transport()),
     ) as client:
