@@ -142,18 +142,27 @@ class ApiKeysResource:
         self,
         *,
         name: str,
-        scopes: Sequence[str] | None = None,
-        rate_limit_per_min: int | None = None,
+        scopes: Sequence[str] | NotGiven | None = NOT_GIVEN,
+        rate_limit_per_min: int | NotGiven | None = NOT_GIVEN,
+        key_type: str | NotGiven = NOT_GIVEN,
     ) -> CreatedApiKey:
-        """Create a live key; its secret is in ``.api_key``, returned this once only.
+        """Create a key; its secret is in ``.api_key``, returned this once only.
 
-        ``scopes=None`` grants the caller's own scopes; ``rate_limit_per_min=None``
-        means unlimited. Sent with an ``Idempotency-Key``; not retried after a 5xx
-        or read error unless the client trusts idempotency keys.
+        Only the arguments given are sent: a field left out gets the server's
+        default (seed 002 shows a name-only key with three scopes and 1000/min),
+        while ``None`` is sent as ``null``: no scopes, or no rate limit.
+        ``key_type`` is ``"live"`` today (``test`` and ``public`` are reserved:
+        the server refuses them with a 422). Sent with an ``Idempotency-Key``;
+        not retried after a 5xx or read error unless the client trusts
+        idempotency keys.
         """
-        body: dict[str, object] = {"name": name, "rate_limit_per_min": rate_limit_per_min}
-        if scopes is not None:
-            body["scopes"] = [str(s) for s in scopes]
+        body: dict[str, object] = {"name": name}
+        if not isinstance(scopes, NotGiven):
+            body["scopes"] = None if scopes is None else [str(s) for s in scopes]
+        if not isinstance(rate_limit_per_min, NotGiven):
+            body["rate_limit_per_min"] = rate_limit_per_min
+        if not isinstance(key_type, NotGiven):
+            body["key_type"] = str(key_type)
         envelope = self._request(
             "POST", _KEYS, Decoders.created_api_key, body=body, idempotent=False
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,16 +17,28 @@ from onepin._constants import KEY_PREFIX
 __all__ = [
     "ALL_SCOPES",
     "BASE62",
+    "DEFAULT_RATE_LIMIT",
+    "DEFAULT_SCOPES",
     "Account",
     "CreatedKeyRow",
     "KeyRow",
     "Principal",
     "key_row",
     "new_secret",
+    "unique",
+    "whole_seconds",
 ]
 
 ALL_SCOPES: tuple[str, ...] = tuple(s.value for s in Scope)
 """Every scope the contract knows, in its order."""
+
+DEFAULT_SCOPES: tuple[str, ...] = ("workflows:read", "workflows:run", "voices:read")
+"""The scopes of a key created without a ``scopes`` field: the emulator's reading of
+seed 002, whose name-only create answers these three. An explicit ``null`` grants none."""
+
+DEFAULT_RATE_LIMIT = 1000
+"""The ``rate_limit_per_min`` of a key created without that field (seed 002's name-only
+create answers 1000). An explicit ``null`` means unlimited."""
 
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 """The alphabet of a key's secret part."""
@@ -89,7 +102,13 @@ def key_row(
     last_used_at: datetime | None = None,
     revoked_at: datetime | None = None,
 ) -> KeyRow:
-    """A live key row; it is active unless ``revoked_at`` is set, and last changed then."""
+    """A live key row; it is active unless ``revoked_at`` is set, and last changed then.
+
+    Times are cut to whole seconds, as the seeds show them.
+    """
+    created_at = whole_seconds(created_at)
+    last_used_at = None if last_used_at is None else whole_seconds(last_used_at)
+    revoked_at = None if revoked_at is None else whole_seconds(revoked_at)
     return KeyRow(
         id=id,
         workspace_id=workspace_id,
@@ -107,6 +126,16 @@ def key_row(
         updated_at=revoked_at or created_at,
         preview=KEY_PREFIX + suffix,
     )
+
+
+def whole_seconds(moment: datetime) -> datetime:
+    """``moment`` without its fraction of a second."""
+    return moment.replace(microsecond=0)
+
+
+def unique(scopes: Iterable[str]) -> list[str]:
+    """``scopes`` without repeats, in the order given."""
+    return list(dict.fromkeys(scopes))
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from onepin._exceptions import SessionRequiredError
 from onepin.testing._endpoints import Endpoint
 from onepin.testing._idempotency import fingerprint
 from onepin.testing._problems import Problem, ValidationProblem
-from onepin.testing._records import Principal
+from onepin.testing._records import DEFAULT_RATE_LIMIT, DEFAULT_SCOPES, Principal
 from onepin.testing._requestlog import effects_of
 from onepin.testing._responses import json_response, meta, problem_response
 from onepin.testing._state import EmulatorState
@@ -141,7 +141,12 @@ class ApiRoutes:
         return await self._call(request, run)
 
     async def create_key(self, request: Request) -> Response:
-        """``POST /api-keys``: the secret is in this answer and nowhere else."""
+        """``POST /api-keys``: the secret is in this answer and nowhere else.
+
+        An absent field and ``null`` differ: no ``scopes`` gives ``DEFAULT_SCOPES``
+        and no ``rate_limit_per_min`` gives ``DEFAULT_RATE_LIMIT`` (seed 002's
+        name-only create); ``null`` gives no scopes, or no limit.
+        """
         raw = await request.body()
 
         async def run(p: Principal) -> tuple[int, dict[str, Any]]:
@@ -151,20 +156,15 @@ class ApiRoutes:
                 check.add(["body", "name"], "missing", "Field required", body)
             else:
                 check.name(body["name"])
-            scopes = body.get("scopes")
+            scopes = body["scopes"] if "scopes" in body else list(DEFAULT_SCOPES)
             if scopes is not None:
                 check.scopes(scopes)
-            check.rate_limit(body.get("rate_limit_per_min"))
-            key_type = body.get("key_type", "live")
-            if not isinstance(key_type, str):
-                check.add(["body", "key_type"], "string_type", "Input should be a string", key_type)
+            limit = body.get("rate_limit_per_min", DEFAULT_RATE_LIMIT)
+            check.rate_limit(limit)
+            check.key_type(body.get("key_type", "live"))
             check.raise_if_any()
             row = self.store.create_key(
-                p,
-                name=body["name"],
-                scopes=scopes,
-                rate_limit_per_min=body.get("rate_limit_per_min"),
-                key_type=key_type,
+                p, name=body["name"], scopes=scopes or [], rate_limit_per_min=limit
             )
             effects_of(request.scope).created.append(row.id)
             return 201, {"data": row}

@@ -83,7 +83,6 @@ class EmulatorState:
             name=name,
             scopes=scopes,
             rate_limit_per_min=rate_limit_per_min,
-            created_by=self.bootstrap.user_id,
         )
 
     def seed_keys(
@@ -117,7 +116,7 @@ class EmulatorState:
             seed=seed,
             now=store.now(),
             prefix=prefix,
-            created_by=self.bootstrap.user_id,
+            created_by=store.owner(workspace),
         )
         store.add_rows(workspace, rows)
 

@@ -13,7 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import msgspec
 
@@ -28,6 +28,8 @@ from onepin.testing._records import (
     Principal,
     key_row,
     new_secret,
+    unique,
+    whole_seconds,
 )
 from onepin.testing._workspace import User, Workspace
 
@@ -57,6 +59,7 @@ class Store:
         self.limiter = RateLimiter(rate_limit_window, clock)
         self._workspaces: dict[str, Workspace] = {}
         self._users: dict[str, User] = {}
+        self._user_by_uuid: dict[str, str] = {}
         self._keys: dict[str, KeyRow] = {}
         self._by_hash: dict[str, str] = {}
         self._sessions: dict[str, str] = {}
@@ -65,10 +68,11 @@ class Store:
     # -- time ---------------------------------------------------------------
 
     def now(self) -> datetime:
-        """Wall-clock time, strictly increasing so creation order is stable."""
-        now = datetime.now(UTC)
-        if now <= self._tick:
-            now = self._tick + timedelta(microseconds=1)
+        """Wall-clock time in whole seconds (as the seeds show times), never going back.
+
+        Listings keep insertion order whatever the times say.
+        """
+        now = max(whole_seconds(datetime.now(UTC)), self._tick)
         self._tick = now
         return now
 
@@ -78,7 +82,7 @@ class Store:
         """A new workspace, its owner, an all-scopes key and a session token."""
         with self.lock:
             workspace_id, user_id = self.create_workspace(email)
-            key = self.insert_key(workspace_id, name="bootstrap", created_by=user_id)
+            key = self.insert_key(workspace_id, name="bootstrap")
             return Account(
                 workspace_id=workspace_id,
                 user_id=user_id,
@@ -91,11 +95,22 @@ class Store:
     def create_workspace(self, email: str | None = None) -> tuple[str, str]:
         """Create a workspace and its owner; return ``(workspace_id, user_id)``."""
         with self.lock:
-            ws = Workspace(id=str(uuid.uuid4()))
+            user = User(id=_user_id(), email=email, uuid=str(uuid.uuid4()))
+            ws = Workspace(id=str(uuid.uuid4()), owner=user.uuid)
+            user.workspaces.add(ws.id)
             self._workspaces[ws.id] = ws
-            user = User(id=_user_id(), email=email, workspaces={ws.id})
             self._users[user.id] = user
+            self._user_by_uuid[user.uuid] = user.id
             return ws.id, user.id
+
+    def owner(self, workspace_id: str) -> str | None:
+        """The UUID of the workspace's owner (the ``created_by`` of keys made in setup)."""
+        with self.lock:
+            return self._workspace(workspace_id).owner
+
+    def _creator(self, principal: Principal) -> str | None:
+        user = self._users.get(principal.user_id)
+        return user.uuid if user else None
 
     def create_session(self, user_id: str) -> str:
         """A browser-session token (``auth_kind`` ``clerk``) for ``user_id``."""
@@ -113,7 +128,11 @@ class Store:
         rate_limit_per_min: int | None = None,
         created_by: str | None = None,
     ) -> CreatedKeyRow:
-        """Create a key with no authorization checks (setup and seeding)."""
+        """Create a key with no authorization checks (setup and seeding).
+
+        ``created_by`` is a user's UUID (default: the workspace's owner); scopes
+        keep the order given.
+        """
         secret = new_secret()
         with self.lock:
             row = key_row(
@@ -122,9 +141,9 @@ class Store:
                 name=name,
                 suffix=secret[len(KEY_PREFIX) : len(KEY_PREFIX) + 8],
                 created_at=self.now(),
-                scopes=sorted(set(scopes)),
+                scopes=unique(scopes),
                 rate_limit_per_min=rate_limit_per_min,
-                created_by=created_by,
+                created_by=created_by or self._workspace(workspace_id).owner,
             )
             self.add_rows(workspace_id, [row])
             self._by_hash[_hash(secret)] = row.id
@@ -188,7 +207,7 @@ class Store:
         row.last_used_at = self.now()
         return Principal(
             auth_kind="api_key",
-            user_id=row.created_by or "",
+            user_id=self._user_by_uuid.get(row.created_by or "", ""),
             workspace_id=row.workspace_id,
             scopes=tuple(row.scopes),
             key_id=row.id,
@@ -228,27 +247,19 @@ class Store:
         principal: Principal,
         *,
         name: str,
-        scopes: list[str] | None,
+        scopes: list[str],
         rate_limit_per_min: int | None,
-        key_type: str,
     ) -> CreatedKeyRow:
         """Create a key; a caller may never grant a scope it does not hold."""
-        if key_type != "live":
-            raise Problem(
-                422,
-                "VALIDATION_ERROR",
-                "Only live keys are supported",
-                details=[{"field": "key_type", "message": f"'{key_type}' is reserved"}],
+        _check_grant(principal, scopes)
+        with self.lock:
+            return self.insert_key(
+                principal.workspace_id,
+                name=name,
+                scopes=scopes,
+                rate_limit_per_min=rate_limit_per_min,
+                created_by=self._creator(principal),
             )
-        granted = list(principal.scopes) if scopes is None else scopes
-        _check_grant(principal, granted)
-        return self.insert_key(
-            principal.workspace_id,
-            name=name,
-            scopes=granted,
-            rate_limit_per_min=rate_limit_per_min,
-            created_by=principal.user_id or None,
-        )
 
     def update_key(self, principal: Principal, key_id: str, changes: dict[str, object]) -> KeyRow:
         """Apply a PATCH body (already validated) to a key."""
@@ -258,7 +269,7 @@ class Store:
                 scopes = changes["scopes"]
                 assert isinstance(scopes, list)
                 _check_grant(principal, scopes)
-                row.scopes = sorted(set(scopes))
+                row.scopes = unique(scopes)
             if "name" in changes:
                 row.name = str(changes["name"])
             if "rate_limit_per_min" in changes:
@@ -296,7 +307,7 @@ class Store:
                 name=old.name,
                 scopes=old.scopes,
                 rate_limit_per_min=old.rate_limit_per_min,
-                created_by=principal.user_id or old.created_by,
+                created_by=self._creator(principal) or old.created_by,
             )
             self.revoke_key(principal, old.id)
             return old, new

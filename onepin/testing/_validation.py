@@ -74,6 +74,16 @@ class Checker:
                     scope,
                 )
 
+    def key_type(self, value: object) -> None:
+        """``key_type``: ``live`` (``test`` and ``public`` are reserved, as seed 002 says)."""
+        if value != "live":
+            self.add(
+                ["body", "key_type"],
+                "literal_error",
+                "Input should be 'live' (test and public keys are reserved)",
+                value,
+            )
+
     def rate_limit(self, value: object) -> None:
         """``rate_limit_per_min``: null or an integer >= 1."""
         if value is None:

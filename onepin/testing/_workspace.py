@@ -15,6 +15,8 @@ class User:
 
     id: str
     email: str | None
+    uuid: str = ""
+    """The same person as a UUID: the ``created_by`` of the keys they make (seeds 002/003)."""
     workspaces: set[str] = field(default_factory=set)
 
 
@@ -23,6 +25,8 @@ class Workspace:
     """The rows of one workspace; ``version`` moves on every change, dropping cached views."""
 
     id: str
+    owner: str | None = None
+    """The UUID of the user who made it: ``created_by`` of keys made outside the API."""
     rows: list[KeyRow] = field(default_factory=list)
     version: int = 0
     views: dict[str, tuple[int, list[KeyRow]]] = field(default_factory=dict)

@@ -18,6 +18,7 @@ from onepin import (
     OnePinConfigurationError,
     RotatedApiKey,
     Scope,
+    UnprocessableEntityError,
     WhoAmI,
     __version__,
 )
@@ -60,7 +61,7 @@ def test_create_get_update_delete(client: OnePinClient) -> None:
     assert created.key_suffix == created.api_key[8:16]
     assert created.preview == "op_live_" + created.key_suffix
     assert created.name == "ci"
-    assert created.scopes == ("voices:read", "workflows:read")
+    assert created.scopes == ("workflows:read", "voices:read")  # in the order given
     assert created.rate_limit_per_min == 120
     assert created.active is True
     assert created.key_type == "live"
@@ -90,6 +91,25 @@ def test_create_get_update_delete(client: OnePinClient) -> None:
     revoked = client.api_keys.delete(created.id)
     assert revoked.active is False
     assert revoked.revoked_at is not None
+
+
+def test_create_sends_only_what_was_given(client: OnePinClient) -> None:
+    # An absent field gets the server's default (seed 002: 1000/min), never a null.
+    named = client.api_keys.create(name="a", scopes=["voices:read"])
+    assert named.scopes == ("voices:read",) and named.rate_limit_per_min == 1000
+    bare = client.api_keys.create(name="b")
+    assert bare.scopes == ("workflows:read", "workflows:run", "voices:read")
+    assert bare.rate_limit_per_min == 1000
+    explicit = client.api_keys.create(name="c", scopes=None, rate_limit_per_min=None)
+    assert explicit.scopes == () and explicit.rate_limit_per_min is None  # none, unlimited
+
+
+def test_create_key_type(client: OnePinClient) -> None:
+    assert (client.api_keys.create(name="l", key_type="live")).key_type == "live"
+    with pytest.raises(UnprocessableEntityError) as info:  # reserved: the server says so
+        client.api_keys.create(name="t", key_type="test")
+    assert info.value.details[0].field == "key_type"
+    assert "reserved" in info.value.details[0].message
 
 
 def test_update_sends_only_given_fields(client: OnePinClient, server: RunningEmulator) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+import uuid
 from typing import Any
 
 import httpx
 import pytest
 
-from onepin.testing import ALL_SCOPES, Emulator
+from onepin.testing import Emulator
 from tests.emulator.helpers import KEYS, data, error_code
 
 pytestmark = pytest.mark.anyio
@@ -41,10 +43,51 @@ async def test_create_get_and_secret_once(http: httpx.AsyncClient, emulator: Emu
     assert me["key_name"] == "ci" and me["scopes"] == ["workflows:read"]
 
 
-async def test_create_defaults_to_callers_scopes(http: httpx.AsyncClient) -> None:
-    created = data(await http.post(KEYS, json={"name": "all"}))
-    assert created["scopes"] == sorted(ALL_SCOPES)
-    assert created["rate_limit_per_min"] is None
+async def test_an_absent_field_gets_seed_002s_default_and_null_means_none(
+    http: httpx.AsyncClient,
+) -> None:
+    created = data(await http.post(KEYS, json={"name": "Production API Key"}))
+    assert created["scopes"] == ["workflows:read", "workflows:run", "voices:read"]
+    assert created["rate_limit_per_min"] == 1000
+    nulls = {"name": "n", "scopes": None, "rate_limit_per_min": None}
+    created = data(await http.post(KEYS, json=nulls))
+    assert created["scopes"] == [] and created["rate_limit_per_min"] is None
+
+
+async def test_scopes_come_back_in_the_order_given(http: httpx.AsyncClient) -> None:
+    given = ["voices:read", "catalog:read", "workflows:read", "voices:read"]
+    created = data(await http.post(KEYS, json={"name": "o", "scopes": given}))
+    assert created["scopes"] == ["voices:read", "catalog:read", "workflows:read"]
+    given = ["workspace:read", "dictionary:read"]
+    updated = data(await http.patch(f"{KEYS}/{created['id']}", json={"scopes": given}))
+    assert updated["scopes"] == given
+
+
+async def test_shapes_as_the_seeds_show_them(http: httpx.AsyncClient, emulator: Emulator) -> None:
+    created = data(await http.post(KEYS, json={"name": "s"}))
+    # created_by: the user's UUID form, the same for every key the user makes
+    assert str(uuid.UUID(created["created_by"])) == created["created_by"]
+    boot = data(await http.get(f"{KEYS}/{emulator.bootstrap.api_key_id}"))
+    assert boot["created_by"] == created["created_by"]
+    # whoami keeps the contract's user id
+    assert data(await http.get("/api/v1/auth/whoami"))["user_id"].startswith("usr_01")
+    # times in whole seconds, like 2024-04-15T09:30:00Z
+    for field in ("created_at", "updated_at"):
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", created[field]), created[field]
+    revoked = data(await http.delete(f"{KEYS}/{created['id']}"))
+    assert "." not in revoked["revoked_at"] and "." not in revoked["updated_at"]
+
+
+async def test_status_all_keeps_insertion_order_with_revoked_rows_in_place(
+    http: httpx.AsyncClient,
+) -> None:
+    ids = [data(await http.post(KEYS, json={"name": f"k{n}"}))["id"] for n in range(4)]
+    await http.delete(f"{KEYS}/{ids[1]}")
+    await http.patch(f"{KEYS}/{ids[2]}", json={"name": "renamed"})
+    listed = data(await http.get(KEYS, params={"status": "all"}))
+    assert [k["id"] for k in listed][1:] == ids  # oldest first, the bootstrap key before
+    active = data(await http.get(KEYS))
+    assert [k["id"] for k in active][1:] == [ids[0], ids[2], ids[3]]
 
 
 async def test_cannot_grant_scope_not_held(http: httpx.AsyncClient, emulator: Emulator) -> None:
@@ -98,9 +141,11 @@ async def test_reserved_key_type_is_422_with_details(
 ) -> None:
     r = await http.post(KEYS, json={"name": "x", "key_type": key_type})
     assert r.status_code == 422
-    err = r.json()["error"]
-    assert err["code"] == "VALIDATION_ERROR"
-    assert err["details"][0]["field"] == "key_type"
+    (detail,) = r.json()["detail"]  # the shape of every other 422 here
+    assert detail["loc"] == ["body", "key_type"] and detail["input"] == key_type
+    assert "reserved" in detail["msg"]
+    ok = await http.post(KEYS, json={"name": "x", "key_type": "live"})
+    assert ok.status_code == 201
 
 
 @pytest.mark.parametrize(

@@ -97,7 +97,8 @@ def test_realistic_keys_are_consistent_in_time() -> None:
             assert row.updated_at == row.created_at and row.active
         assert row.scopes == sorted(row.scopes) and set(row.scopes) <= set(ALL_SCOPES)
         assert row.scopes and row.preview == "op_live_" + row.key_suffix
-        assert row.name.startswith("seed-") and row.created_by == emu.bootstrap.user_id
+        assert row.name.startswith("seed-")
+        assert row.created_by == emu.store.owner(emu.bootstrap.workspace_id)
     assert len({r.name for r in seeded}) == len(seeded)
 
 
