@@ -35,6 +35,7 @@ from onepin.testing._emulator import Emulator, RunningEmulator
 from onepin.testing._endpoints import Endpoint
 from onepin.testing._extra import ExtraMissing
 from onepin.testing._faults import FAULT_KINDS, Fault, FaultKind
+from onepin.testing._options import EmulatorOptions, KeyManagement, WhoAmIShape
 from onepin.testing._records import ALL_SCOPES, Account, CreatedKeyRow, KeyRow, new_secret
 from onepin.testing._requestlog import LoggedRequest, RequestTally
 from onepin.testing._serve import EmulatorProcess
@@ -46,15 +47,18 @@ __all__ = [
     "Account",
     "CreatedKeyRow",
     "Emulator",
+    "EmulatorOptions",
     "EmulatorProcess",
     "EmulatorTransport",
     "Endpoint",
     "ExtraMissing",
     "Fault",
     "FaultKind",
+    "KeyManagement",
     "KeyRow",
     "LoggedRequest",
     "RequestTally",
     "RunningEmulator",
+    "WhoAmIShape",
     "new_secret",
 ]
