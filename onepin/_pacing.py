@@ -6,7 +6,23 @@ import threading
 import time
 from collections.abc import Callable
 
-__all__ = ["RateLimitPacer"]
+__all__ = ["RateLimitPacer", "seconds_until_reset"]
+
+EPOCH_AFTER = 365 * 24 * 3600.0
+"""An ``X-RateLimit-Reset`` above a year of seconds is an epoch time, not a duration."""
+
+
+def seconds_until_reset(reset: str, now_epoch: float) -> float:
+    """``X-RateLimit-Reset`` as seconds from now (``ValueError`` if not a number).
+
+    Servers send either the seconds until the window resets (the contract, the
+    emulator) or the epoch time it resets at (what the official SDK 0.7.1
+    reads); a value above a year of seconds is taken as an epoch.
+    """
+    value = float(reset)
+    if value != value:  # NaN
+        raise ValueError(reset)
+    return max(0.0, value - now_epoch) if value > EPOCH_AFTER else value
 
 
 class RateLimitPacer:
@@ -22,8 +38,11 @@ class RateLimitPacer:
     listing's window. Thread-safe; its lock is never held across a sleep.
     """
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, *, wall: Callable[[], float] = time.time
+    ) -> None:
         self._clock = clock
+        self._wall = wall  # epoch seconds, for a reset sent as an epoch
         self._lock = threading.Lock()
         self._interval = 0.0
         self._next_at = 0.0
@@ -48,7 +67,7 @@ class RateLimitPacer:
             return
         try:
             left = int(remaining)
-            window = float(reset)
+            window = seconds_until_reset(reset, self._wall())
         except ValueError:
             return
         with self._lock:

@@ -250,12 +250,23 @@ async def test_bad_arguments_raise_before_any_request(
     with pytest.raises(ValueError, match="offset"):
         await client.api_keys.list_page(offset=-1)
     with pytest.raises(ValueError, match="status"):
-        await client.api_keys.list_page(status="gone")
+        await client.api_keys.list_page(status="")
     with pytest.raises(ValueError, match="key_id"):
         await client.api_keys.get("")
     with pytest.raises(ValueError, match="limit"):
         client.api_keys.list(page_size=0)
     assert server.emulator.requests == []
+
+
+async def test_a_status_added_later_is_sent(client: OnePinClient, server: RunningEmulator) -> None:
+    # The emulator knows three; a newer server may know more. The SDK sends any.
+    with pytest.raises(UnprocessableEntityError) as info:
+        await client.api_keys.list_page(status="expiring")
+    assert info.value.details[0].field == "status"
+    (sent,) = server.emulator.requests
+    assert sent.query["status"] == "expiring"
+    with pytest.raises(UnprocessableEntityError):
+        [k async for k in client.api_keys.list(status="expiring")]
 
 
 async def test_key_ids_are_quoted_into_the_path(

@@ -248,12 +248,23 @@ def test_bad_arguments_raise_before_any_request(
     with pytest.raises(ValueError, match="offset"):
         client.api_keys.list_page(offset=-1)
     with pytest.raises(ValueError, match="status"):
-        client.api_keys.list_page(status="gone")
+        client.api_keys.list_page(status="")
     with pytest.raises(ValueError, match="key_id"):
         client.api_keys.get("")
     with pytest.raises(ValueError, match="limit"):
         client.api_keys.list(page_size=0)
     assert server.emulator.requests == []
+
+
+def test_a_status_added_later_is_sent(client: OnePinClient, server: RunningEmulator) -> None:
+    # The emulator knows three; a newer server may know more. The SDK sends any.
+    with pytest.raises(UnprocessableEntityError) as info:
+        client.api_keys.list_page(status="expiring")
+    assert info.value.details[0].field == "status"
+    (sent,) = server.emulator.requests
+    assert sent.query["status"] == "expiring"
+    with pytest.raises(UnprocessableEntityError):
+        [k for k in client.api_keys.list(status="expiring")]
 
 
 def test_key_ids_are_quoted_into_the_path(client: OnePinClient, server: RunningEmulator) -> None:

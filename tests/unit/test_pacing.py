@@ -62,3 +62,31 @@ def test_the_budget_is_the_last_remaining_count() -> None:
     assert pacer.budget == 7
     pacer.observe("0", "2.0")
     assert pacer.budget == 0
+
+
+class Wall:
+    """A wall clock (epoch seconds), for a reset sent as an epoch."""
+
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.mark.parametrize("form", ["seconds", "epoch"])
+def test_the_reset_may_be_seconds_until_it_or_an_epoch(form: str) -> None:
+    clock, wall = Clock(), Wall()
+    pacer = RateLimitPacer(clock, wall=wall)
+    reset = "2.0" if form == "seconds" else str(int(wall.now) + 2)
+    pacer.observe("10", reset)  # either way: 10 requests left in 2 s
+    assert [pacer.reserve() for _ in range(3)] == pytest.approx([0.0, 0.2, 0.4])
+    pacer.observe("0", "1.5" if form == "seconds" else str(wall.now + 1.5))
+    assert pacer.reserve() == pytest.approx(1.5)
+
+
+def test_an_epoch_already_past_waits_for_nothing() -> None:
+    wall = Wall()
+    pacer = RateLimitPacer(Clock(), wall=wall)
+    pacer.observe("0", str(int(wall.now) - 5))
+    assert pacer.reserve() == 0.0
