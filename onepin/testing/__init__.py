@@ -39,6 +39,7 @@ from onepin.testing._options import EmulatorOptions, KeyManagement, WhoAmIShape
 from onepin.testing._records import ALL_SCOPES, Account, CreatedKeyRow, KeyRow, new_secret
 from onepin.testing._requestlog import LoggedRequest, RequestTally
 from onepin.testing._serve import EmulatorProcess
+from onepin.testing._sync_transport import SyncEmulatorTransport
 from onepin.testing._transport import EmulatorTransport
 
 __all__ = [
@@ -59,6 +60,7 @@ __all__ = [
     "LoggedRequest",
     "RequestTally",
     "RunningEmulator",
+    "SyncEmulatorTransport",
     "WhoAmIShape",
     "new_secret",
 ]

@@ -11,6 +11,7 @@ from onepin.testing._options import EmulatorOptions, KeyManagement, WhoAmIShape
 from onepin.testing._serve import ThreadServer
 from onepin.testing._state import EmulatorState
 from onepin.testing._store import Store
+from onepin.testing._sync_transport import SyncEmulatorTransport
 from onepin.testing._transport import EmulatorTransport
 
 __all__ = ["Emulator", "RunningEmulator"]
@@ -92,6 +93,10 @@ class Emulator(EmulatorState):
     def transport(self) -> EmulatorTransport:
         """An in-process ``httpx`` async transport to this emulator (no socket)."""
         return EmulatorTransport(self)
+
+    def sync_transport(self) -> SyncEmulatorTransport:
+        """An in-process ``httpx`` sync transport to this emulator (no socket, no thread)."""
+        return SyncEmulatorTransport(self)
 
     @contextmanager
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[RunningEmulator]:

@@ -1,0 +1,105 @@
+"""The in-process way in for blocking clients: a sync ``httpx`` transport, no thread, no socket.
+
+The emulator's ASGI app never waits on real I/O unless it was asked to wait
+(latency, a fault): so an answer is computed by stepping the app's coroutine
+to its end right here, with no event loop. When a wait was asked for, the
+request runs under ``anyio.run`` instead, still in the calling thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine, MutableMapping
+from typing import Any, Protocol
+
+import anyio
+import httpx
+
+from onepin.testing._faults import FaultPlan
+from onepin.testing._problems import ConnectionDropped
+
+__all__ = ["SyncEmulatorTransport"]
+
+_Message = MutableMapping[str, Any]
+_ASGIApp = Callable[[_Message, Any, Any], Coroutine[Any, Any, None]]
+
+
+class _ServesASGI(Protocol):
+    @property
+    def app(self) -> _ASGIApp: ...
+
+    latency: float
+    faults: FaultPlan
+
+
+def _step_to_the_end(coroutine: Coroutine[Any, Any, None]) -> None:
+    """Run a coroutine that never suspends (every await is answered at once)."""
+    try:
+        coroutine.send(None)
+    except StopIteration:
+        return
+    coroutine.close()
+    raise RuntimeError("the emulator's app waited for I/O outside an event loop")
+
+
+class SyncEmulatorTransport(httpx.BaseTransport):
+    """A blocking ``httpx`` transport to the emulator's ASGI app, in the calling thread.
+
+    ``httpx.Client(transport=emu.sync_transport())``: as fast as the async
+    in-process transport, with no thread and no socket. A ``Fault.drop()``
+    surfaces as ``httpx.RemoteProtocolError``, as it does over a socket.
+    """
+
+    def __init__(self, emulator: _ServesASGI) -> None:
+        self._emulator = emulator
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """Answer ``request`` from the app."""
+        body = request.read()
+        url = request.url
+        scope: dict[str, Any] = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": request.method,
+            "headers": [(k.lower(), v) for k, v in request.headers.raw],
+            "scheme": url.scheme,
+            "path": url.path,
+            "raw_path": url.raw_path.split(b"?")[0],
+            "query_string": url.query,
+            "server": (url.host, url.port),
+            "client": ("127.0.0.1", 123),
+            "root_path": "",
+        }
+        received = False
+        start: _Message = {}
+        parts: list[bytes] = []
+
+        async def receive() -> _Message:
+            nonlocal received
+            if received:
+                return {"type": "http.disconnect"}
+            received = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: _Message) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body" and request.method != "HEAD":
+                parts.append(message.get("body", b""))
+
+        emulator = self._emulator
+        try:
+            if emulator.latency > 0 or emulator.faults.pending():
+                anyio.run(emulator.app, scope, receive, send)  # it may wait: a loop of its own
+            else:
+                _step_to_the_end(emulator.app(scope, receive, send))
+        except ConnectionDropped:
+            raise httpx.RemoteProtocolError(
+                "Server disconnected without sending a response.", request=request
+            ) from None
+        return httpx.Response(
+            start.get("status", 500),
+            headers=start.get("headers", []),
+            content=b"".join(parts),
+            request=request,
+        )
