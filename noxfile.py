@@ -7,6 +7,7 @@ Sessions run on the Python that runs nox (3.11 or newer); an older one, or a
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import nox
 
@@ -57,6 +58,27 @@ def fuzz(session: nox.Session) -> None:
         *session.posargs,
         env={"ONEPIN_FUZZ_EXAMPLES": examples},
     )
+
+
+OFFICIAL_SDK = "onepin==0.7.1"
+
+
+@nox.session(python=None)
+def compat(session: nox.Session) -> None:
+    """The official SDK 0.7.1 against the emulator: every method and error, as another client.
+
+    Its import name is ``onepin`` too: it goes into a directory of this session's
+    venv only (never a dependency of this project), which only the driver sees;
+    the emulator runs from this project's package in a child process.
+    """
+    _install(session, ".[emulator]")
+    target = Path(str(session.virtualenv.location)) / "official-sdk"
+    if not (target / "onepin-0.7.1.dist-info").is_dir():
+        session.run(
+            "python", "-m", "pip", "install", "--quiet", "--upgrade", "--target", str(target),
+            OFFICIAL_SDK,
+        )  # fmt: skip
+    session.run("python", "tests/compat/drive_071.py", env={"PYTHONPATH": str(target)})
 
 
 @nox.session(python=None)
