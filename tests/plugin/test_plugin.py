@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import textwrap
+from importlib.metadata import entry_points
+from pathlib import Path
 
 import pytest
 
 pytest_plugins = ["pytester"]
+
+README = Path(__file__).parents[2] / "README.md"
+
+
+def plugin_args() -> list[str]:
+    """``-p onepin.pytest_plugin`` unless the installed package registers it already."""
+    installed = {e.value for e in entry_points(group="pytest11")}
+    return [] if "onepin.pytest_plugin" in installed else ["-p", "onepin.pytest_plugin"]
+
 
 USER_TESTS = """
 import anyio
@@ -84,12 +96,20 @@ def server():
 def test_a_users_tests_run_on_the_plugins_fixtures(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_user=USER_TESTS)
     pytester.makeconftest(CONFTEST)
-    result = pytester.runpytest_subprocess("-p", "onepin.pytest_plugin", "-q", "-W", "error")
+    result = pytester.runpytest_subprocess(*plugin_args(), "-q", "-W", "error")
     result.assert_outcomes(passed=6)
 
 
+def test_the_readme_testing_example_runs(pytester: pytest.Pytester) -> None:
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+    (example,) = [b for b in blocks if b.startswith("# test_with_onepin.py\n")]
+    pytester.makepyfile(test_with_onepin=example)
+    result = pytester.runpytest_subprocess(*plugin_args(), "-q", "-W", "error")
+    result.assert_outcomes(passed=5)  # the async test on asyncio and on trio
+
+
 def test_the_marker_is_declared(pytester: pytest.Pytester) -> None:
-    result = pytester.runpytest_subprocess("-p", "onepin.pytest_plugin", "--markers")
+    result = pytester.runpytest_subprocess(*plugin_args(), "--markers")
     result.stdout.fnmatch_lines(["@pytest.mark.onepin(**options)*"])
 
 
