@@ -64,3 +64,21 @@ def test_readme_emulator_snippet_runs() -> None:
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
     snippet = next(b for b in blocks if "from onepin.testing import" in b)
     exec(compile(snippet, "README.md", "exec"), {})  # noqa: S102 - our own README
+
+
+def test_readme_says_what_is_the_emulators_choice() -> None:
+    """Statuses the seeds lack are listed as the emulator's, not mistaken for OnePin's."""
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("## The emulator (`onepin.testing`)") : text.index("## Testing")]
+    assert "Documented by OnePin" in section
+    chosen = section[section.index("The emulator's choice, not documented by OnePin") :]
+    for item in (
+        "403 `SESSION_TOKEN_REQUIRED`",
+        "410 `KEY_REVOKED`",
+        "400 `INVALID_WORKSPACE_HEADER`",
+        "`Idempotency-Key`",
+        "409",
+        "`X-RateLimit-Limit`",
+        "the listing order",
+    ):
+        assert item in chosen, item

@@ -5,21 +5,27 @@ In-process, with no socket (fast; async clients)::
     from onepin.testing import Emulator
 
     emu = Emulator(seed_keys=250)
-    async with OnePinClient(token=emu.bootstrap.api_key, base_url=emu.base_url,
+    async with OnePinClient(token=emu.bootstrap.session_token, base_url=emu.base_url,
                             http_client=httpx.AsyncClient(transport=emu.transport())) as client:
         ...
+
+(sync clients: ``httpx.Client(transport=emu.sync_transport())``, no thread either).
+Key management takes the session token (the documented rule; an API key gets
+403 ``SESSION_TOKEN_REQUIRED`` unless ``Emulator(key_management="any")``);
+``emu.bootstrap.api_key`` is for ``whoami``. In pytest, the ``onepin`` plugin's
+fixtures (``onepin_emulator``, ``onepin_client``, ``onepin_sync_client``) do this.
 
 Over a real loopback socket, served from a background thread (any client,
 sync or async, or a subprocess)::
 
     with Emulator().serve() as server:
-        client = onepin_sync.OnePinClient(token=server.emulator.bootstrap.api_key,
+        client = onepin_sync.OnePinClient(token=server.emulator.bootstrap.session_token,
                                           base_url=server.base_url)
 
 In a child process of its own (``EmulatorProcess``), driven through its control API::
 
     with EmulatorProcess(seed_keys=1000, latency=0.01) as proc:
-        client = OnePinClient(token=proc.bootstrap.api_key, base_url=proc.base_url)
+        client = OnePinClient(token=proc.bootstrap.session_token, base_url=proc.base_url)
         proc.admin("GET", "requests")
 
 Faults (``emu.inject(Fault.status_code(503, times=2))``; every kind is in
