@@ -41,7 +41,7 @@ from onepin.testing._emulator import Emulator, RunningEmulator
 from onepin.testing._endpoints import Endpoint
 from onepin.testing._extra import ExtraMissing
 from onepin.testing._faults import FAULT_KINDS, Fault, FaultKind
-from onepin.testing._options import EmulatorOptions, KeyManagement, WhoAmIShape
+from onepin.testing._options import EmulatorOptions, KeyManagement, ResetFormat, WhoAmIShape
 from onepin.testing._records import ALL_SCOPES, Account, CreatedKeyRow, KeyRow, new_secret
 from onepin.testing._requestlog import LoggedRequest, RequestTally
 from onepin.testing._serve import EmulatorProcess
@@ -65,6 +65,7 @@ __all__ = [
     "KeyRow",
     "LoggedRequest",
     "RequestTally",
+    "ResetFormat",
     "RunningEmulator",
     "SyncEmulatorTransport",
     "WhoAmIShape",

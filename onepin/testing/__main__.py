@@ -50,6 +50,13 @@ def _parser() -> argparse.ArgumentParser:
         "SDK 0.7.1's schema, without them) (default: %(default)s)",
     )
     parser.add_argument(
+        "--rate-limit-reset",
+        choices=("seconds", "epoch"),
+        default="seconds",
+        help="X-RateLimit-Reset as the seconds until the window resets, or as the epoch time "
+        "it resets at (what the official SDK 0.7.1 reads) (default: %(default)s)",
+    )
+    parser.add_argument(
         "--json",
         action="store_true",
         help="once listening, print one JSON line (base_url, admin_token, account) "
@@ -87,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
             count_total=args.count_total,
             key_management=args.key_management,
             whoami_shape=args.whoami_shape,
+            rate_limit_reset=args.rate_limit_reset,
         )
         server = RunningEmulator(emulator, args.host, args.port)
         server.start()

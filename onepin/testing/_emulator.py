@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from onepin.testing._extra import ExtraMissing
-from onepin.testing._options import EmulatorOptions, KeyManagement, WhoAmIShape
+from onepin.testing._options import EmulatorOptions, KeyManagement, ResetFormat, WhoAmIShape
 from onepin.testing._serve import ThreadServer
 from onepin.testing._state import EmulatorState
 from onepin.testing._store import Store
@@ -40,6 +40,9 @@ class Emulator(EmulatorState):
         whoami_shape: ``"full"`` (the contract's ``WhoAmI``, the default) or
             ``"minimal"`` (the official SDK 0.7.1's schema: no ``email``, no
             ``key_name``), to test clients against a server that omits them.
+        rate_limit_reset: ``X-RateLimit-Reset`` as ``"seconds"`` until the window
+            resets (the contract, the default) or as the ``"epoch"`` time it
+            resets at (what the official SDK 0.7.1 reads).
 
     ``options`` holds these arguments (an :class:`EmulatorOptions`), so that
     ``Emulator(**dataclasses.asdict(emu.options))`` builds a fresh one like it.
@@ -56,6 +59,7 @@ class Emulator(EmulatorState):
         count_total: bool = True,
         key_management: KeyManagement = "session",
         whoami_shape: WhoAmIShape = "full",
+        rate_limit_reset: ResetFormat = "seconds",
     ) -> None:
         try:
             from onepin.testing._asgi import EmulatorASGI
@@ -71,6 +75,7 @@ class Emulator(EmulatorState):
             count_total=count_total,
             key_management=key_management,
             whoami_shape=whoami_shape,
+            rate_limit_reset=rate_limit_reset,
         )
         """The arguments this emulator was built with."""
         super().__init__(
@@ -81,6 +86,7 @@ class Emulator(EmulatorState):
             key_management=key_management,
             whoami_shape=whoami_shape,
         )
+        self.store.limiter.reset_as_epoch = rate_limit_reset == "epoch"
         if seed_keys:
             self.seed_keys(seed_keys, seed=seed)
         self.app = EmulatorASGI(self)

@@ -13,9 +13,11 @@ from typing import Literal
 
 __all__ = [
     "KEY_MANAGEMENT_MODES",
+    "RESET_FORMATS",
     "WHOAMI_SHAPES",
     "EmulatorOptions",
     "KeyManagement",
+    "ResetFormat",
     "WhoAmIShape",
 ]
 
@@ -27,6 +29,11 @@ WhoAmIShape = Literal["full", "minimal"]
 """``whoami``'s shape: ``full`` (the contract's, with ``email`` and ``key_name``) or
 ``minimal`` (the official SDK 0.7.1's schema: neither field)."""
 WHOAMI_SHAPES: tuple[WhoAmIShape, ...] = ("full", "minimal")
+
+ResetFormat = Literal["seconds", "epoch"]
+"""``X-RateLimit-Reset`` as the seconds until the window resets (the contract) or as the
+epoch time it resets at (what the official SDK 0.7.1 reads)."""
+RESET_FORMATS: tuple[ResetFormat, ...] = ("seconds", "epoch")
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -45,6 +52,7 @@ class EmulatorOptions:
     count_total: bool = True
     key_management: KeyManagement = "session"
     whoami_shape: WhoAmIShape = "full"
+    rate_limit_reset: ResetFormat = "seconds"
 
     def __post_init__(self) -> None:
         if self.key_management not in KEY_MANAGEMENT_MODES:
@@ -53,6 +61,10 @@ class EmulatorOptions:
             )
         if self.whoami_shape not in WHOAMI_SHAPES:
             raise ValueError(f"whoami_shape must be 'full' or 'minimal', not {self.whoami_shape!r}")
+        if self.rate_limit_reset not in RESET_FORMATS:
+            raise ValueError(
+                f"rate_limit_reset must be 'seconds' or 'epoch', not {self.rate_limit_reset!r}"
+            )
 
     def argv(self) -> list[str]:
         """These options as ``python -m onepin.testing`` flags.
@@ -67,4 +79,5 @@ class EmulatorOptions:
             *([] if self.count_total else ["--no-count-total"]),
             f"--key-management={self.key_management}",
             f"--whoami-shape={self.whoami_shape}",
+            f"--rate-limit-reset={self.rate_limit_reset}",
         ]

@@ -28,6 +28,8 @@ class RateLimiter:
     def __init__(self, window: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
         self.window = window
         self.clock = clock
+        self.reset_as_epoch = False
+        """Send ``X-RateLimit-Reset`` as an epoch time (whole seconds) instead of seconds left."""
         self._lock = threading.Lock()
         self._windows: dict[str, _Window] = {}
 
@@ -44,10 +46,10 @@ class RateLimiter:
             if state is None or now - state.start >= window:
                 state = self._windows[key_id] = _Window(start=now)
             reset = max(0.0, state.start + window - now)
-            headers = {
-                "X-RateLimit-Limit": str(limit),
-                "X-RateLimit-Reset": f"{reset:.3f}".rstrip("0").rstrip(".") or "0",
-            }
+            sent = f"{reset:.3f}".rstrip("0").rstrip(".") or "0"
+            if self.reset_as_epoch:
+                sent = str(math.ceil(time.time() + reset))
+            headers = {"X-RateLimit-Limit": str(limit), "X-RateLimit-Reset": sent}
             if state.count >= limit:
                 headers["X-RateLimit-Remaining"] = "0"
                 headers["Retry-After"] = str(max(1, math.ceil(reset)))

@@ -18,7 +18,7 @@ import httpx
 import msgspec
 
 from onepin.testing._extra import ExtraMissing
-from onepin.testing._options import EmulatorOptions, KeyManagement, WhoAmIShape
+from onepin.testing._options import EmulatorOptions, KeyManagement, ResetFormat, WhoAmIShape
 from onepin.testing._records import Account
 from onepin.testing._requestlog import LoggedRequest
 
@@ -175,6 +175,7 @@ class EmulatorProcess(Served):
         count_total: bool = True,
         key_management: KeyManagement = "session",
         whoami_shape: WhoAmIShape = "full",
+        rate_limit_reset: ResetFormat = "seconds",
         startup_timeout: float = 30.0,
     ) -> None:
         self.options = EmulatorOptions(
@@ -185,6 +186,7 @@ class EmulatorProcess(Served):
             count_total=count_total,
             key_management=key_management,
             whoami_shape=whoami_shape,
+            rate_limit_reset=rate_limit_reset,
         )
         """The child's emulator options."""
         self._argv = [

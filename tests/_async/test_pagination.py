@@ -9,7 +9,7 @@ import pytest
 
 from onepin import KeyStatus, NotFoundError
 from onepin._async import OnePinClient
-from onepin.testing import Emulator, RunningEmulator
+from onepin.testing import Emulator, ResetFormat, RunningEmulator
 
 pytestmark = pytest.mark.anyio
 
@@ -254,9 +254,12 @@ async def test_a_failing_page_raises_in_order() -> None:
     assert got == [f"k{i:03d}" for i in range(50)]
 
 
-async def test_a_rate_limited_listing_is_paced_not_burst() -> None:
+@pytest.mark.parametrize("reset", ["seconds", "epoch"])
+async def test_a_rate_limited_listing_is_paced_not_burst(reset: ResetFormat) -> None:
     # Rate limits are per API key: a deployment that lets API keys manage keys.
-    emulator = Emulator(rate_limit_window=0.5, seed_keys=299, key_management="any")
+    emulator = Emulator(
+        rate_limit_window=0.5, seed_keys=299, key_management="any", rate_limit_reset=reset
+    )
     key = emulator.create_key(name="paced", rate_limit_per_min=2400)  # 20 per 0.5 s window
     with emulator.serve() as server:
         async with (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 
 import httpx
 import pytest
@@ -68,8 +69,23 @@ def test_the_command_line_takes_every_option() -> None:
     from onepin.testing.__main__ import _parser
 
     options = EmulatorOptions(
-        seed_keys=3, seed=2, latency=0.5, count_total=False, whoami_shape="minimal"
+        seed_keys=3,
+        seed=2,
+        latency=0.5,
+        count_total=False,
+        whoami_shape="minimal",
+        rate_limit_reset="epoch",
     )
     args = _parser().parse_args(options.argv())
     assert (args.seed_keys, args.seed, args.latency, args.count_total) == (3, 2, 0.5, False)
     assert (args.key_management, args.whoami_shape) == ("session", "minimal")
+    assert args.rate_limit_reset == "epoch"
+
+
+def test_the_reset_header_as_an_epoch() -> None:
+    emulator = Emulator(rate_limit_reset="epoch", rate_limit_window=30)
+    key = emulator.create_key(name="limited", rate_limit_per_min=60)
+    principal = emulator.store.authenticate(f"Bearer {key.api_key}", None)
+    before = time.time()
+    reset = int(emulator.store.rate_limit(principal)["X-RateLimit-Reset"])
+    assert before + 29 <= reset <= time.time() + 31
