@@ -35,8 +35,9 @@ from onepin import OnePinClient
 from onepin.audit import Summary, audit_key
 from onepin.testing import Emulator, RunningEmulator
 
-SECRET = re.compile(r"\b(op_live_|sess_)([A-Za-z0-9_-]{4})[A-Za-z0-9_-]+")
-"""An API key or a session token, anywhere in the text shown."""
+SECRET = re.compile(r"\b(op_live_|sess_)([A-Za-z0-9_-]{4})[A-Za-z0-9_-]{16,}")
+"""An API key or a session token, anywhere in the text shown (a key's 8-character
+preview is not a secret and is left as it is)."""
 
 
 def masked(text: str) -> str:
