@@ -210,6 +210,19 @@ def minimal_whoami(ready: dict[str, Any]) -> None:
     )
 
 
+def permissive(ready: dict[str, Any]) -> None:
+    """``--key-management any``: an API key manages keys, within its own scopes."""
+    account, base = ready["account"], ready["base_url"]
+    as_key = onepin.OnePinClient(base_url=base, token=account["api_key"], max_retries=0)
+    created = as_key.api_keys.create_api_key(name="by-key", scopes=["voices:read"]).data
+    check("any: an API key creates", created.name == "by-key")
+    narrow = onepin.OnePinClient(base_url=base, token=created.api_key, max_retries=0)
+    status, body = status_of(
+        lambda: narrow.api_keys.create_api_key(name="x", scopes=["voices:write"])
+    )
+    check("any: 403 SCOPE_NOT_HELD", (status, code_of(body)) == (403, "SCOPE_NOT_HELD"))
+
+
 def main() -> int:
     version = onepin.__version__ if hasattr(onepin, "__version__") else "?"
     print(f"official SDK {version} from {os.path.dirname(onepin.__file__)}", flush=True)
@@ -222,6 +235,8 @@ def main() -> int:
         asyncio.run(async_methods(ready))
     with emulator("--whoami-shape=minimal") as ready:
         minimal_whoami(ready)
+    with emulator("--key-management=any") as ready:
+        permissive(ready)
     print(f"compat: {len(checked)} checks passed", flush=True)
     return 0
 
