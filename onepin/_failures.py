@@ -35,7 +35,13 @@ from onepin._exceptions import (
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["from_response", "from_transport", "from_undecodable", "retry_after_seconds"]
+__all__ = [
+    "from_http_error",
+    "from_response",
+    "from_transport",
+    "from_undecodable",
+    "retry_after_seconds",
+]
 
 _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
     400: BadRequestError,
@@ -185,6 +191,20 @@ def from_transport(exc: httpx.TransportError, *, idempotent: bool) -> APIConnect
         )
     return APIConnectionError(
         f"Connection failed: {text}", request_sent=sent, outcome_unknown=unknown
+    )
+
+
+def from_http_error(exc: httpx.HTTPError, *, idempotent: bool) -> APIConnectionError:
+    """The typed error for what else httpx raises while it follows an answer.
+
+    Only a user's own client that follows redirects gets here: a redirect loop
+    (``TooManyRedirects``) or a redirect's body its ``Content-Encoding`` cannot
+    decode. The request went out, so a create's outcome is unknown.
+    """
+    return APIConnectionError(
+        f"The answer could not be followed: {type(exc).__name__}: {exc}",
+        request_sent=True,
+        outcome_unknown=not idempotent,
     )
 
 

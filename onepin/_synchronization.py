@@ -19,6 +19,7 @@ so whatever must differ between the two worlds sits behind one of these pairs:
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from contextvars import ContextVar, Token
@@ -120,6 +121,10 @@ class _DeadlineClock(stop_base):
     def remaining(self) -> float | None:
         """Seconds left (may be negative), or None without a deadline."""
         return None if self._end is None else self._end - time.monotonic()
+
+    def expired(self) -> bool:
+        """Whether no time is left."""
+        return self._end is not None and time.monotonic() >= self._end
 
     def __call__(self, state: RetryCallState) -> bool:
         left = self.remaining()
@@ -234,44 +239,56 @@ class AsyncGate:
     """At most ``limit`` calls at once go on to the connection pool (None: no limit).
 
     The others wait here, in a cheap queue, rather than in the pool's own,
-    where every change walks the whole queue.
+    where every change walks the whole queue. The wait is the pool wait of
+    the attempt: bounded by its pool timeout (and, as all of a call, by its
+    deadline), past which it is httpx's ``PoolTimeout``.
     """
 
     def __init__(self, limit: int | None) -> None:
         self._semaphore = None if limit is None else anyio.Semaphore(limit, fast_acquire=True)
 
-    async def __aenter__(self) -> None:
-        if self._semaphore is not None:
-            await self._semaphore.acquire()
+    async def acquire(self, pool_timeout: float | None) -> None:
+        """Take a place, waiting at most ``pool_timeout`` seconds (None: as long as it takes)."""
+        semaphore = self._semaphore
+        if semaphore is None:
+            return
+        try:
+            semaphore.acquire_nowait()
+        except anyio.WouldBlock:
+            with anyio.move_on_after(math.inf if pool_timeout is None else pool_timeout):
+                await semaphore.acquire()
+                return
+            raise _gate_timeout(pool_timeout) from None
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def release(self) -> None:
+        """Give the place back."""
         if self._semaphore is not None:
             self._semaphore.release()
 
 
 class Gate:
-    """The blocking twin: a threading semaphore, for a client shared by many threads."""
+    """The blocking twin: a threading semaphore, for a client shared by many threads.
+
+    Its wait is bounded as the async gate's: by the attempt's pool timeout,
+    which the blocking deadline caps to what is left of the call.
+    """
 
     def __init__(self, limit: int | None) -> None:
         self._semaphore = None if limit is None else threading.BoundedSemaphore(limit)
 
-    def __enter__(self) -> None:
-        if self._semaphore is not None:
-            self._semaphore.acquire()
+    def acquire(self, pool_timeout: float | None) -> None:
+        """Take a place, waiting at most ``pool_timeout`` seconds (None: as long as it takes)."""
+        if self._semaphore is not None and not self._semaphore.acquire(timeout=pool_timeout):
+            raise _gate_timeout(pool_timeout)
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def release(self) -> None:
+        """Give the place back."""
         if self._semaphore is not None:
             self._semaphore.release()
+
+
+def _gate_timeout(pool_timeout: float | None) -> httpx.PoolTimeout:
+    return httpx.PoolTimeout(f"no free connection within the pool timeout ({pool_timeout}s)")
 
 
 def async_running_loop() -> object:

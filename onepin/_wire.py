@@ -25,6 +25,7 @@ __all__ = [
     "Meta",
     "Pagination",
     "decode",
+    "forget_token",
     "new_idempotency_key",
 ]
 
@@ -138,6 +139,25 @@ class BearerAuth(httpx.Auth):
             yield request
         finally:
             del request.headers["Authorization"]
+
+
+def forget_token(source: httpx.Response | httpx.HTTPError) -> None:
+    """Remove ``Authorization`` from every request an answer or an error still holds.
+
+    ``BearerAuth`` removes it from the request it was given; a client that
+    follows a same-origin redirect copies it into the next request, which the
+    final answer (and its history, and an error such as ``TooManyRedirects``)
+    keeps. Errors carry answers: none may carry the token.
+    """
+    if isinstance(source, httpx.Response):
+        requests = [source.request, *(r.request for r in source.history)]
+    else:
+        try:
+            requests = [source.request]
+        except RuntimeError:  # an error without a request
+            requests = []
+    for request in requests:
+        request.headers.pop("Authorization", None)
 
 
 class Meta(msgspec.Struct, frozen=True, gc=False):

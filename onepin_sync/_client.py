@@ -24,12 +24,18 @@ from tenacity import (
 from onepin_sync._pool import SharedPool
 from onepin_sync._resources import ApiKeysResource, AuthResource
 from onepin._constants import DEFAULT_BASE_URL
-from onepin._failures import from_response, from_transport, from_undecodable
+from onepin._exceptions import OnePinError
+from onepin._failures import (
+    from_http_error,
+    from_response,
+    from_transport,
+    from_undecodable,
+)
 from onepin._options import ClientOptions, OptionChanges, as_timeout, checked_token
 from onepin._pacing import RateLimitPacer
 from onepin._retry import RetryPolicy
 from onepin._synchronization import Deadline, Gate, sleep
-from onepin._wire import BearerAuth, Call, decode, refuse_pickle
+from onepin._wire import BearerAuth, Call, decode, forget_token, refuse_pickle
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -113,10 +119,12 @@ class OnePinClient:
     def _configure(self, options: ClientOptions) -> None:
         """Adopt ``options``: the retry loop and the resources follow them."""
         self._options = options
-        policy = RetryPolicy(
+        self._policy = policy = RetryPolicy(
             max_retry_wait=options.max_retry_wait,
             trust_idempotency_keys=options.trust_idempotency_keys,
         )
+        # The retry loop, built once: each call that needs it takes a copy (a
+        # tenacity loop holds the state of the call it runs).
         self._stop = stop_after_attempt(options.max_retries + 1)
         self._retrying = Retrying(
             stop=self._stop,
@@ -232,58 +240,100 @@ class OnePinClient:
     ) -> T:
         """Send one logical call: attempts and waits within the deadline, then decoding.
 
-        A ``paced`` call (a listing's page) first waits for its slot when the
-        key is rate limited; that wait counts against the deadline too.
+        Without a deadline nothing is set up around the call. A ``paced`` call
+        (a listing's page) first waits for its slot when the key is rate
+        limited; that wait counts against the deadline too.
         """
         options = self._options
         call = Call(
             method, options.base_url + path, params=params, body=body, idempotent=idempotent
         )
-        http, gate = self._pool.current()
+        if options.deadline is None:
+            return self._send(call, decoder, None, paced)
         with Deadline(options.deadline, call) as deadline:
-            if paced:
-                wait = self._pacer.reserve()
-                if 0 < wait <= options.max_retry_wait:
+            return self._send(call, decoder, deadline, paced)
+
+    def _send(
+        self,
+        call: Call,
+        decoder: msgspec.json.Decoder[T],
+        deadline: Deadline | None,
+        paced: bool,
+    ) -> T:
+        """The attempts of ``call``: the first on its own; after a retryable failure, the rest.
+
+        The first attempt costs no retry machinery. Only when it fails in a
+        way the policy retries does tenacity's loop start, handed that first
+        failure as its attempt number 1, so counts, waits and stops are its.
+        """
+        http, gate = self._pool.current()
+        if paced:
+            wait = self._pacer.reserve()
+            if 0 < wait <= self._options.max_retry_wait:
+                if deadline is not None:
                     deadline.check(wait)
-                    sleep(wait)
-            retrying = self._retrying.copy(
-                retry=self._retry_if[call.idempotent], stop=self._stop | deadline
-            )
-            result: T = retrying(self._attempt, call, decoder, deadline, http, gate)
-            return result
+                sleep(wait)
+        try:
+            return self._attempt(call, decoder, deadline, http, gate)
+        except OnePinError as exc:
+            if self._options.max_retries == 0 or not self._policy.should_retry(
+                exc, idempotent=call.idempotent
+            ):
+                raise
+            failure: OnePinError | None = exc
+        retrying = self._retrying.copy(
+            retry=self._retry_if[call.idempotent],
+            stop=self._stop if deadline is None else self._stop | deadline,
+        )
+        for attempt in retrying:
+            with attempt:
+                if failure is not None:  # attempt 1: the one already made
+                    first = failure
+                    failure = None
+                    raise first
+                return self._attempt(call, decoder, deadline, http, gate)
+        raise AssertionError("tenacity's loop ends by returning or raising")  # pragma: no cover
 
     def _attempt(
         self,
         call: Call,
         decoder: msgspec.json.Decoder[T],
-        deadline: Deadline,
+        deadline: Deadline | None,
         http: httpx.Client,
         gate: Gate,
     ) -> T:
         """One attempt of ``call``: send (through the gate), check the status, decode."""
         options = self._options
+        timeout = options.timeout if deadline is None else deadline.attempt_timeout(options.timeout)
         request = http.build_request(
             call.method,
             call.url,
             content=call.content,
             headers=call.headers(options.workspace_id),
-            timeout=deadline.attempt_timeout(options.timeout),
+            timeout=timeout,
         )
         call.attempts += 1
         t0 = time.perf_counter()
         try:
-            with gate:
+            gate.acquire(timeout.pool)
+            try:
                 response = http.send(request, auth=self._auth, stream=True)
+                if response.history:  # a client of the user's that followed redirects
+                    forget_token(response)
                 try:
                     response.read()
                 except httpx.DecodingError as exc:
                     raise from_undecodable(response, exc, idempotent=call.idempotent) from exc
                 finally:
                     response.close()
-        except httpx.TransportError as exc:
+            finally:
+                gate.release()
+        except httpx.HTTPError as exc:
+            forget_token(exc)
             _log_attempt(call, type(exc).__name__, t0)
-            left = deadline.remaining()
-            if left is not None and left <= 0:  # the blocking client's reads ran out of time
+            if not isinstance(exc, httpx.TransportError):  # a redirect loop, a bad encoding
+                raise from_http_error(exc, idempotent=call.idempotent) from exc
+            if deadline is not None and deadline.expired():  # the blocking client ran out
                 raise deadline.exceeded() from exc
             raise from_transport(exc, idempotent=call.idempotent) from exc
         headers = response.headers
