@@ -297,5 +297,12 @@ def async_running_loop() -> object:
 
 
 def running_loop() -> object:
-    """The blocking twin: no event loop (None), a pool belongs to its process only."""
-    return None
+    """The blocking twin: no event loop; every thread of a process shares its one pool."""
+    return _NO_LOOP
+
+
+class _NoLoop:
+    """The home of a blocking client's pool: the process itself (it lives as long)."""
+
+
+_NO_LOOP = _NoLoop()
