@@ -7,6 +7,7 @@ decoder's or httpx's own exception.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -147,17 +148,17 @@ def retry_after_seconds(headers: Mapping[str, str] | httpx.Headers) -> float | N
     """The wait a response asks for: ``retry-after-ms``, else ``Retry-After``; None if absent."""
     raw_ms = headers.get("retry-after-ms")
     if raw_ms is not None:
-        try:
-            return max(0.0, float(raw_ms) / 1000.0)
-        except ValueError:
-            pass
+        ms = _finite(raw_ms)
+        if ms is not None:
+            return max(0.0, ms / 1000.0)
     raw = headers.get("retry-after")
     if raw is None:
         return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        pass
+    seconds = _finite(raw)
+    if seconds is not None:
+        return max(0.0, seconds)
+    if _is_number(raw):  # "inf", "nan": a number, but no wait one can sleep
+        return None
     import email.utils
 
     try:
@@ -165,6 +166,24 @@ def retry_after_seconds(headers: Mapping[str, str] | httpx.Headers) -> float | N
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
     return max(0.0, when - time.time())
+
+
+def _finite(raw: str) -> float | None:
+    """``raw`` as a finite float, else None."""
+    try:
+        value = float(raw)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _is_number(raw: str) -> bool:
+    """Whether ``raw`` parses as a float at all (finite or not)."""
+    try:
+        float(raw)
+    except ValueError:
+        return False
+    return True
 
 
 def from_transport(exc: httpx.TransportError, *, idempotent: bool) -> APIConnectionError:

@@ -14,7 +14,7 @@ import msgspec
 
 from onepin_sync._listing import KeyIterator
 from onepin._models import ApiKey, CreatedApiKey, KeyStatus, RotatedApiKey, WhoAmI
-from onepin._options import ClientOptions
+from onepin._options import ClientOptions, checked_concurrency
 from onepin._pacing import RateLimitPacer
 from onepin._pagination import KeyRange, Page, list_params, page_from_envelope, split_ranges
 from onepin._types import NOT_GIVEN, NotGiven
@@ -107,8 +107,7 @@ class ApiKeysResource:
         if stop is not None and stop < start:
             raise ValueError("stop must be None or >= start")
         cap = self._options.max_concurrency if max_concurrency is None else max_concurrency
-        if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
-            raise ValueError("max_concurrency must be an integer >= 1")
+        checked_concurrency(cap)
         return KeyIterator(
             partial(self._page, status=status, paced=True),
             self._pacer,
