@@ -24,15 +24,15 @@ import threading
 import time
 from contextvars import ContextVar, Token
 from types import TracebackType
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import anyio
-import anyio.lowlevel
 import httpx
-from tenacity import RetryCallState
-from tenacity.stop import stop_base
 
 from onepin._exceptions import APITimeoutError
+
+if TYPE_CHECKING:
+    import anyio
+    from tenacity import RetryCallState
 
 __all__ = [
     "AsyncDeadline",
@@ -49,8 +49,13 @@ __all__ = [
 ]
 
 
+# anyio is imported where it is used, not here: the blocking client never needs it.
+
+
 async def async_sleep(seconds: float) -> None:
     """Sleep on whichever event loop runs us (asyncio or trio)."""
+    import anyio
+
     await anyio.sleep(seconds)
 
 
@@ -106,11 +111,12 @@ class Attempts(Protocol):
         ...
 
 
-class _DeadlineClock(stop_base):
+class _DeadlineClock:
     """What both deadlines share: the end time, and when a retry must give up.
 
-    A deadline is also a tenacity ``stop``: it gives up when the coming wait
-    would outlast it, raising the last failure rather than sleeping in vain.
+    A deadline is also a tenacity ``stop`` (a callable of the retry state): it
+    gives up when the coming wait would outlast it, raising the last failure
+    rather than sleeping in vain.
     """
 
     def __init__(self, seconds: float | None, call: Attempts | None = None) -> None:
@@ -157,6 +163,8 @@ class AsyncDeadline(_DeadlineClock):
 
     async def __aenter__(self) -> AsyncDeadline:
         if self.seconds is not None:
+            import anyio
+
             self._scope = anyio.move_on_after(self.seconds)
             self._scope.__enter__()
         return self
@@ -245,13 +253,19 @@ class AsyncGate:
     """
 
     def __init__(self, limit: int | None) -> None:
-        self._semaphore = None if limit is None else anyio.Semaphore(limit, fast_acquire=True)
+        self._semaphore: anyio.Semaphore | None = None
+        if limit is not None:
+            import anyio
+
+            self._semaphore = anyio.Semaphore(limit, fast_acquire=True)
 
     async def acquire(self, pool_timeout: float | None) -> None:
         """Take a place, waiting at most ``pool_timeout`` seconds (None: as long as it takes)."""
         semaphore = self._semaphore
         if semaphore is None:
             return
+        import anyio
+
         try:
             semaphore.acquire_nowait()
         except anyio.WouldBlock:
@@ -293,6 +307,8 @@ def _gate_timeout(pool_timeout: float | None) -> httpx.PoolTimeout:
 
 def async_running_loop() -> object:
     """The event loop running this call (asyncio's loop, trio's token): a pool's home."""
+    import anyio.lowlevel
+
     return anyio.lowlevel.current_token().native_token
 
 

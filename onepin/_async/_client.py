@@ -12,12 +12,6 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, Unpack
 
 import httpx
 import msgspec
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception,
-    stop_after_attempt,
-)
 
 from onepin._async._pool import SharedPool
 from onepin._async._resources import ApiKeysResource, AuthResource
@@ -37,6 +31,8 @@ from onepin._wire import BearerAuth, Call, decode, forget_token, refuse_pickle
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from tenacity import AsyncRetrying, RetryCallState
 
 __all__ = ["OnePinClient"]
 
@@ -117,23 +113,11 @@ class OnePinClient:
     def _configure(self, options: ClientOptions) -> None:
         """Adopt ``options``: the retry loop and the resources follow them."""
         self._options = options
-        self._policy = policy = RetryPolicy(
+        self._policy = RetryPolicy(
             max_retry_wait=options.max_retry_wait,
             trust_idempotency_keys=options.trust_idempotency_keys,
         )
-        # The retry loop, built once: each call that needs it takes a copy (a
-        # tenacity loop holds the state of the call it runs).
-        self._stop = stop_after_attempt(options.max_retries + 1)
-        self._retrying = AsyncRetrying(
-            stop=self._stop,
-            wait=lambda state: policy.delay(_failure(state), state.attempt_number),
-            sleep=async_sleep,
-            reraise=True,
-        )
-        self._retry_if = {
-            idempotent: retry_if_exception(partial(policy.should_retry, idempotent=idempotent))
-            for idempotent in (True, False)
-        }
+        self._retrying: dict[bool, AsyncRetrying] | None = None  # built on the first retry
         self.auth = AuthResource(self._request)
         self.api_keys = ApiKeysResource(self._request, options, self._pacer)
 
@@ -279,10 +263,7 @@ class OnePinClient:
             ):
                 raise
             failure: OnePinError | None = exc
-        retrying = self._retrying.copy(
-            retry=self._retry_if[call.idempotent],
-            stop=self._stop if deadline is None else self._stop | deadline,
-        )
+        retrying = self._retry_loop(call.idempotent, deadline)
         async for attempt in retrying:
             with attempt:
                 if failure is not None:  # attempt 1: the one already made
@@ -291,6 +272,22 @@ class OnePinClient:
                     raise first
                 return await self._attempt(call, decoder, deadline, http, gate)
         raise AssertionError("tenacity's loop ends by returning or raising")  # pragma: no cover
+
+    def _retry_loop(self, idempotent: bool, deadline: AsyncDeadline | None) -> AsyncRetrying:
+        """A fresh tenacity loop for one call's retries (a loop holds its call's state).
+
+        The client's two loops (for idempotent calls and for the others) are
+        built once, on its first retry (so tenacity is imported only then);
+        each call takes a copy, its deadline added to the stop.
+        """
+        loops = self._retrying
+        if loops is None:
+            loops = self._retrying = _retry_loops(self._policy, self._options.max_retries)
+        loop = loops[idempotent]
+        if deadline is None:
+            return loop.copy()
+        attempts = loop.stop
+        return loop.copy(stop=lambda state: attempts(state) or deadline(state))
 
     async def _attempt(
         self,
@@ -343,6 +340,22 @@ class OnePinClient:
         if error.status_code in (429, 503):
             self._pacer.throttled(error.retry_after if error.status_code == 429 else None)
         raise error
+
+
+def _retry_loops(policy: RetryPolicy, max_retries: int) -> dict[bool, AsyncRetrying]:
+    """The client's retry loops, by idempotence: the policy decides, tenacity counts."""
+    from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
+
+    return {
+        idempotent: AsyncRetrying(
+            stop=stop_after_attempt(max_retries + 1),
+            wait=lambda state: policy.delay(_failure(state), state.attempt_number),
+            retry=retry_if_exception(partial(policy.should_retry, idempotent=idempotent)),
+            sleep=async_sleep,
+            reraise=True,
+        )
+        for idempotent in (True, False)
+    }
 
 
 def _failure(state: RetryCallState) -> BaseException | None:
