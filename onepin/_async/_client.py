@@ -333,7 +333,9 @@ class OnePinClient:
             raise from_transport(exc, idempotent=call.idempotent) from exc
         headers = response.headers
         _log_attempt(call, response.status_code, t0, headers)
-        self._pacer.observe(headers.get("x-ratelimit-remaining"), headers.get("x-ratelimit-reset"))
+        remaining = headers.get("x-ratelimit-remaining")
+        if remaining is not None:  # a rate-limited key: the pacer learns its budget
+            self._pacer.observe(remaining, headers.get("x-ratelimit-reset"))
         if response.is_success:
             return decode(decoder, response, idempotent=call.idempotent)
         error = from_response(response, outcome_unknown=not call.idempotent)
