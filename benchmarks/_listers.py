@@ -108,7 +108,7 @@ async def _sdk_async(
 
     n = 0
     clock = Clock()  # every side's clock runs from before its client is built
-    async with OnePinClient(server.api_key, base_url=server.url) as client:
+    async with OnePinClient(server.token, base_url=server.url) as client:
         stream = client.api_keys.list(**options)
         if form == "with":
             async with stream as keys:
@@ -129,7 +129,7 @@ def _sdk_sync(server: Server, form: Form, visit: Visit | None, options: dict[str
 
     n = 0
     clock = Clock()
-    with OnePinClient(server.api_key, base_url=server.url) as client:
+    with OnePinClient(server.token, base_url=server.url) as client:
         stream = client.api_keys.list(**options)
         if form == "with":
             with stream as keys:
@@ -182,7 +182,7 @@ def _params(offset: int) -> dict[str, int]:
 async def _gather(server: Server, decode: Callable[[bytes], tuple[int, int | None]]) -> Run:
     import asyncio
 
-    headers = {"Authorization": f"Bearer {server.api_key}"}
+    headers = {"Authorization": f"Bearer {server.token}"}
     clock = Clock()
     async with httpx.AsyncClient(base_url=server.url, headers=headers) as http:
         limit = asyncio.Semaphore(BY_HAND_CONCURRENCY)
@@ -201,7 +201,7 @@ async def _gather(server: Server, decode: Callable[[bytes], tuple[int, int | Non
 
 
 def _threads(server: Server, decode: Callable[[bytes], tuple[int, int | None]]) -> Run:
-    headers = {"Authorization": f"Bearer {server.api_key}"}
+    headers = {"Authorization": f"Bearer {server.token}"}
     clock = Clock()
     with (
         httpx.Client(base_url=server.url, headers=headers) as http,

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import builtins
+import re
 from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any, Protocol, TypeVar
@@ -49,10 +50,16 @@ class Request(Protocol):
 _KEYS = "/api/v1/api-keys"
 
 
+_PLAIN_ID = re.compile(r"[A-Za-z0-9_.~-]+")
+"""What ``quote()`` leaves as it is (every key id): then it need not be called."""
+
+
 def _key_path(key_id: str, suffix: str = "") -> str:
     if not isinstance(key_id, str) or not key_id:
         raise ValueError("key_id must be a non-empty string")
-    return f"{_KEYS}/{quote(key_id, safe='')}{suffix}"
+    if _PLAIN_ID.fullmatch(key_id) is None:
+        key_id = quote(key_id, safe="")
+    return f"{_KEYS}/{key_id}{suffix}"
 
 
 class AuthResource:
