@@ -134,7 +134,7 @@ def bench(quick: bool) -> Row:
                 cpu[GRADED] / cpu["httpx at 200"],
             ),
             Line(
-                "client CPU per call at 200: onepin / bare httpx at 20 (floor)",
+                "client CPU per call: onepin at 200 / bare httpx at 20",
                 cpu[GRADED] / cpu["httpx at 20"],
             ),
             Line(

@@ -3,7 +3,7 @@
 A key limited to 3,000 requests a minute lists in small pages from an emulator
 whose rate-limit window is 2 s (100 requests a window); the SDK's defaults
 pace the requests from the ``X-RateLimit-*`` headers. The allowed rate is the
-floor; the emulator's log counts the 429 answers.
+ceiling; the emulator's log counts the 429 answers.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def bench(quick: bool) -> Row:
         f"{LIMIT_PER_MIN:,}/min (emulator window {WINDOW_S:g} s), plain async for",
         [
             Line(
-                "achieved rate / allowed rate (floor)",
+                "achieved rate / allowed rate (the ceiling)",
                 median(rates) / allowed,
                 "x",
                 Target(">=", 0.95),
