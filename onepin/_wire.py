@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 from collections.abc import AsyncGenerator, Generator, Mapping
 from typing import Any, Generic, NoReturn, TypeVar
 from urllib.parse import quote, urlencode
@@ -26,6 +28,7 @@ __all__ = [
     "Pagination",
     "decode",
     "forget_token",
+    "log_attempt",
     "new_idempotency_key",
 ]
 
@@ -92,6 +95,27 @@ class Call:
 
 
 _encoder = msgspec.json.Encoder()
+
+logger = logging.getLogger("onepin")
+
+
+def log_attempt(
+    call: Call, outcome: object, t0: float, headers: httpx.Headers | None = None
+) -> None:
+    """One DEBUG line per attempt of ``call`` begun at ``t0`` (``time.perf_counter()``).
+
+    Never the request headers, so never the token.
+    """
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug(
+            "%s %s -> %s in %.1f ms (attempt %d, request_id=%s)",
+            call.method,
+            call.url,
+            outcome,
+            (time.perf_counter() - t0) * 1000,
+            call.attempts,
+            None if headers is None else headers.get("x-request-id"),
+        )
 
 
 def refuse_pickle(name: str) -> NoReturn:

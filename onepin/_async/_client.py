@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import copy
-import logging
 import time
 from collections.abc import Mapping
-from functools import partial
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, Unpack
 
@@ -25,20 +23,18 @@ from onepin._failures import (
 )
 from onepin._options import ClientOptions, OptionChanges, as_timeout, checked_token
 from onepin._pacing import RateLimitPacer
-from onepin._retry import RetryPolicy
+from onepin._retry import RetryPolicy, retry_loops
 from onepin._synchronization import AsyncDeadline, AsyncGate, async_sleep
-from onepin._wire import BearerAuth, Call, decode, forget_token, refuse_pickle
+from onepin._wire import BearerAuth, Call, decode, forget_token, log_attempt, refuse_pickle
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from tenacity import AsyncRetrying, RetryCallState
+    from tenacity import AsyncRetrying
 
 __all__ = ["OnePinClient"]
 
 T = TypeVar("T")
-
-logger = logging.getLogger("onepin")
 
 
 class OnePinClient:
@@ -282,7 +278,11 @@ class OnePinClient:
         """
         loops = self._retrying
         if loops is None:
-            loops = self._retrying = _retry_loops(self._policy, self._options.max_retries)
+            from tenacity import AsyncRetrying
+
+            max_retries = self._options.max_retries
+            loops = retry_loops(self._policy, max_retries, AsyncRetrying, async_sleep)
+            self._retrying = loops
         loop = loops[idempotent]
         if deadline is None:
             return loop.copy()
@@ -325,14 +325,14 @@ class OnePinClient:
                 gate.release()
         except httpx.HTTPError as exc:
             forget_token(exc)
-            _log_attempt(call, type(exc).__name__, t0)
+            log_attempt(call, type(exc).__name__, t0)
             if not isinstance(exc, httpx.TransportError):  # a redirect loop, a bad encoding
                 raise from_http_error(exc, idempotent=call.idempotent) from exc
             if deadline is not None and deadline.expired():  # the blocking client ran out
                 raise deadline.exceeded() from exc
             raise from_transport(exc, idempotent=call.idempotent) from exc
         headers = response.headers
-        _log_attempt(call, response.status_code, t0, headers)
+        log_attempt(call, response.status_code, t0, headers)
         remaining = headers.get("x-ratelimit-remaining")
         if remaining is not None:  # a rate-limited key: the pacer learns its budget
             self._pacer.observe(remaining, headers.get("x-ratelimit-reset"))
@@ -342,39 +342,3 @@ class OnePinClient:
         if error.status_code in (429, 503):
             self._pacer.throttled(error.retry_after if error.status_code == 429 else None)
         raise error
-
-
-def _retry_loops(policy: RetryPolicy, max_retries: int) -> dict[bool, AsyncRetrying]:
-    """The client's retry loops, by idempotence: the policy decides, tenacity counts."""
-    from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
-
-    return {
-        idempotent: AsyncRetrying(
-            stop=stop_after_attempt(max_retries + 1),
-            wait=lambda state: policy.delay(_failure(state), state.attempt_number),
-            retry=retry_if_exception(partial(policy.should_retry, idempotent=idempotent)),
-            sleep=async_sleep,
-            reraise=True,
-        )
-        for idempotent in (True, False)
-    }
-
-
-def _failure(state: RetryCallState) -> BaseException | None:
-    return state.outcome.exception() if state.outcome is not None else None
-
-
-def _log_attempt(
-    call: Call, outcome: object, t0: float, headers: httpx.Headers | None = None
-) -> None:
-    """One DEBUG line per attempt (never the request headers, so never the token)."""
-    if logger.isEnabledFor(logging.DEBUG):
-        logger.debug(
-            "%s %s -> %s in %.1f ms (attempt %d, request_id=%s)",
-            call.method,
-            call.url,
-            outcome,
-            (time.perf_counter() - t0) * 1000,
-            call.attempts,
-            None if headers is None else headers.get("x-request-id"),
-        )

@@ -164,15 +164,16 @@ async def test_the_retry_loop_is_built_on_the_first_retry_only(
 ) -> None:
     """Calls that need no retry never touch tenacity; the loops are built once per client."""
     import onepin._async._client as module
+    import onepin._retry
 
     built: list[int] = []
-    real = module._retry_loops
+    real = onepin._retry.retry_loops
 
     def counting(*args: object, **kwargs: object) -> object:
         built.append(1)
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(module, "_retry_loops", counting)
+    monkeypatch.setattr(module, "retry_loops", counting)
     await client.auth.whoami()
     with pytest.raises(NotFoundError):
         await client.api_keys.get("00000000-0000-4000-8000-000000000000")
