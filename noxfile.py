@@ -99,7 +99,7 @@ def typecheck(session: nox.Session) -> None:
 @nox.session(python=None)
 def demo(session: nox.Session) -> None:
     """The main job: a guided walk through the SDK and CLI against the embedded emulator."""
-    _install(session, ".[trio,emulator]")
+    _install(session, ".[cli,trio,emulator]")
     session.run("python", "examples/demo.py", *session.posargs)
 
 

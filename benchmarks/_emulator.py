@@ -21,7 +21,11 @@ class Server:
 
     url: str
     api_key: str
+    """The bootstrap API key (``whoami``)."""
     api_key_id: str
+    token: str
+    """What lists and manages keys: the bootstrap session token (an emulator in its
+    key-management mode refuses API keys on the API-key endpoints, as the API does)."""
 
 
 class LiveEmulator:
@@ -32,7 +36,7 @@ class LiveEmulator:
         self.latency = latency
         """Seconds the emulator adds to every API request."""
         boot = process.bootstrap
-        self.server = Server(process.base_url, boot.api_key, boot.api_key_id)
+        self.server = Server(process.base_url, boot.api_key, boot.api_key_id, boot.session_token)
 
     def request_log(self) -> list[LoggedRequest]:
         """Every API request since the log was last cleared."""

@@ -92,7 +92,7 @@ def floor(*, rtt: float, pages: int, window: int, cpu_per_page: float) -> Floor:
 def round_trips(server: Server, samples: int, page_size: int = 100) -> list[float]:
     """Seconds of one page request on a warm connection, ``samples`` in a row."""
     params: dict[str, str | int] = {"offset": 0, "limit": page_size, "status": "active"}
-    headers = {"Authorization": f"Bearer {server.api_key}"}
+    headers = {"Authorization": f"Bearer {server.token}"}
     out: list[float] = []
     with httpx.Client(base_url=server.url, headers=headers) as http:
         http.get(LIST_PATH, params=params).raise_for_status()  # open the connection

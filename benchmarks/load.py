@@ -58,9 +58,9 @@ async def _run(server: Server, who: Who, concurrency: int, calls: int) -> Load:
 
     left, errors = calls, 0
     async with (
-        OnePinClient(server.api_key, base_url=server.url) as client,
+        OnePinClient(server.token, base_url=server.url) as client,
         httpx.AsyncClient(
-            base_url=server.url, headers={"Authorization": f"Bearer {server.api_key}"}
+            base_url=server.url, headers={"Authorization": f"Bearer {server.token}"}
         ) as http,
     ):
         decoder: Any = msgspec.json.Decoder(bare_envelope(listing=False))
@@ -134,7 +134,7 @@ def bench(quick: bool) -> Row:
                 cpu[GRADED] / cpu["httpx at 200"],
             ),
             Line(
-                "client CPU per call at 200: onepin / bare httpx at 20 (floor)",
+                "client CPU per call: onepin at 200 / bare httpx at 20",
                 cpu[GRADED] / cpu["httpx at 20"],
             ),
             Line(

@@ -25,6 +25,7 @@ ROWS = (
     "per_call",
     "startup",
     "listing",
+    "regimes",
     "scaling",
     "sharding",
     "load",

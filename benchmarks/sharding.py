@@ -48,7 +48,7 @@ def split(server: Server) -> Run:
     from onepin import OnePinClient
 
     async def plan() -> list[Any]:
-        async with OnePinClient(server.api_key, base_url=server.url) as client:
+        async with OnePinClient(server.token, base_url=server.url) as client:
             return list(await client.api_keys.shards(WORKERS))
 
     clock = Clock()

@@ -7,6 +7,7 @@ decoder's or httpx's own exception.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -36,7 +37,13 @@ from onepin._exceptions import (
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["from_response", "from_transport", "from_undecodable", "retry_after_seconds"]
+__all__ = [
+    "from_http_error",
+    "from_response",
+    "from_transport",
+    "from_undecodable",
+    "retry_after_seconds",
+]
 
 _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
     400: BadRequestError,
@@ -144,17 +151,17 @@ def retry_after_seconds(headers: Mapping[str, str] | httpx.Headers) -> float | N
     """The wait a response asks for: ``retry-after-ms``, else ``Retry-After``; None if absent."""
     raw_ms = headers.get("retry-after-ms")
     if raw_ms is not None:
-        try:
-            return max(0.0, float(raw_ms) / 1000.0)
-        except ValueError:
-            pass
+        ms = _finite(raw_ms)
+        if ms is not None:
+            return max(0.0, ms / 1000.0)
     raw = headers.get("retry-after")
     if raw is None:
         return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        pass
+    seconds = _finite(raw)
+    if seconds is not None:
+        return max(0.0, seconds)
+    if _is_number(raw):  # "inf", "nan": a number, but no wait one can sleep
+        return None
     import email.utils
 
     try:
@@ -162,6 +169,24 @@ def retry_after_seconds(headers: Mapping[str, str] | httpx.Headers) -> float | N
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
     return max(0.0, when - time.time())
+
+
+def _finite(raw: str) -> float | None:
+    """``raw`` as a finite float, else None."""
+    try:
+        value = float(raw)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _is_number(raw: str) -> bool:
+    """Whether ``raw`` parses as a float at all (finite or not)."""
+    try:
+        float(raw)
+    except ValueError:
+        return False
+    return True
 
 
 def from_transport(exc: httpx.TransportError, *, idempotent: bool) -> APIConnectionError:
@@ -188,6 +213,20 @@ def from_transport(exc: httpx.TransportError, *, idempotent: bool) -> APIConnect
         )
     return APIConnectionError(
         f"Connection failed: {text}", request_sent=sent, outcome_unknown=unknown
+    )
+
+
+def from_http_error(exc: httpx.HTTPError, *, idempotent: bool) -> APIConnectionError:
+    """The typed error for what else httpx raises while it follows an answer.
+
+    Only a user's own client that follows redirects gets here: a redirect loop
+    (``TooManyRedirects``) or a redirect's body its ``Content-Encoding`` cannot
+    decode. The request went out, so a create's outcome is unknown.
+    """
+    return APIConnectionError(
+        f"The answer could not be followed: {type(exc).__name__}: {exc}",
+        request_sent=True,
+        outcome_unknown=not idempotent,
     )
 
 

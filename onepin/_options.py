@@ -17,7 +17,22 @@ import msgspec
 from onepin._constants import DEFAULT_BASE_URL
 from onepin._exceptions import OnePinConfigurationError
 
-__all__ = ["ClientOptions", "OptionChanges", "as_timeout", "checked_token"]
+__all__ = [
+    "MAX_SECONDS",
+    "ClientOptions",
+    "OptionChanges",
+    "as_timeout",
+    "checked_concurrency",
+    "checked_token",
+]
+
+MAX_SECONDS = 3_600_000.0
+"""The longest timeout, deadline or wait accepted (1,000 hours): every clock, lock and
+socket takes it, on every platform (``threading.TIMEOUT_MAX`` is about 49 days on
+Windows); a larger or infinite value is refused rather than failing at the first call.
+"""
+
+_SECONDS = f"a number of seconds up to {MAX_SECONDS:.0f}"
 
 
 class ClientOptions(msgspec.Struct, frozen=True, kw_only=True):
@@ -61,22 +76,17 @@ class ClientOptions(msgspec.Struct, frozen=True, kw_only=True):
         for part in ("connect", "read", "write", "pool"):
             value = getattr(self.timeout, part)
             if value is not None and not _number(value, low=0.0, strict=True):
-                _bad(f"timeout ({part}) must be a positive number of seconds, got {value!r}")
+                _bad(f"timeout ({part}) must be None or a positive {_SECONDS}, got {value!r}")
         retries = self.max_retries
         if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
             _bad("max_retries must be an integer >= 0")
         if self.deadline is not None and not _number(self.deadline, low=0.0, strict=True):
-            _bad("deadline must be None or a positive number of seconds")
+            _bad(f"deadline must be None or a positive {_SECONDS}, got {self.deadline!r}")
         if not _number(self.max_retry_wait, low=0.0, strict=False):
-            _bad("max_retry_wait must be a number of seconds >= 0")
+            _bad(f"max_retry_wait must be {_SECONDS}, >= 0, got {self.max_retry_wait!r}")
         if not isinstance(self.trust_idempotency_keys, bool):
             _bad("trust_idempotency_keys must be True or False")
-        if not (
-            isinstance(self.max_concurrency, int) and not isinstance(self.max_concurrency, bool)
-        ):
-            _bad("max_concurrency must be an integer >= 1")
-        if self.max_concurrency < 1:
-            _bad("max_concurrency must be >= 1")
+        checked_concurrency(self.max_concurrency)
 
     def replace(self, **changes: Unpack[OptionChanges]) -> ClientOptions:
         """A checked copy with ``changes`` applied (any option but ``base_url``)."""
@@ -117,17 +127,29 @@ def checked_token(token: object) -> str:
     return token
 
 
+def checked_concurrency(value: object) -> int:
+    """``value`` if it is a valid ``max_concurrency`` (an integer >= 1), else a clear error.
+
+    The one check of this option, for the client's and for a listing's own.
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        _bad(f"max_concurrency must be an integer >= 1, got {value!r}")
+    return value
+
+
 def as_timeout(value: float | httpx.Timeout) -> httpx.Timeout:
     """``value`` as an ``httpx.Timeout`` (a number is every phase's limit)."""
     if isinstance(value, httpx.Timeout):
         return value
     if not _number(value, low=0.0, strict=True):
-        _bad(f"timeout must be a positive number of seconds or an httpx.Timeout, got {value!r}")
+        _bad(f"timeout must be a positive {_SECONDS} or an httpx.Timeout, got {value!r}")
     return httpx.Timeout(value)
 
 
 def _number(value: object, *, low: float, strict: bool) -> bool:
     if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        return False
+    if not value <= MAX_SECONDS:  # infinity included
         return False
     return value > low if strict else value >= low
 

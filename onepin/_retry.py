@@ -22,12 +22,20 @@ The client's tenacity loop asks ``should_retry`` whether to go on and
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
 
 from onepin._exceptions import APIConnectionError, APIStatusError, RateLimitError
 
-__all__ = ["RetryPolicy"]
+if TYPE_CHECKING:
+    from tenacity import BaseRetrying, RetryCallState
+
+__all__ = ["RetryPolicy", "retry_loops"]
+
+L = TypeVar("L", bound="BaseRetrying")
 
 RETRYABLE_STATUSES = frozenset({408, 500, 502, 503, 504})
 
@@ -67,3 +75,30 @@ class RetryPolicy(msgspec.Struct, frozen=True, kw_only=True):
             return exc.retry_after
         ceiling = min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1))
         return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not crypto
+
+
+def retry_loops(
+    policy: RetryPolicy, max_retries: int, loop: type[L], sleep: Callable[[float], Any]
+) -> dict[bool, L]:
+    """A client's tenacity loops (``loop``: tenacity's async or blocking one), by idempotence.
+
+    The policy decides what is retried and how long to wait, tenacity counts
+    the attempts (``max_retries`` after the first). A client builds them on its
+    first retry, so tenacity is imported only then.
+    """
+    from tenacity import retry_if_exception, stop_after_attempt
+
+    return {
+        idempotent: loop(
+            stop=stop_after_attempt(max_retries + 1),
+            wait=lambda state: policy.delay(_failure(state), state.attempt_number),
+            retry=retry_if_exception(partial(policy.should_retry, idempotent=idempotent)),
+            sleep=sleep,
+            reraise=True,
+        )
+        for idempotent in (True, False)
+    }
+
+
+def _failure(state: RetryCallState) -> BaseException | None:
+    return state.outcome.exception() if state.outcome is not None else None

@@ -19,19 +19,20 @@ so whatever must differ between the two worlds sits behind one of these pairs:
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from contextvars import ContextVar, Token
 from types import TracebackType
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import anyio
-import anyio.lowlevel
 import httpx
-from tenacity import RetryCallState
-from tenacity.stop import stop_base
 
 from onepin._exceptions import APITimeoutError
+
+if TYPE_CHECKING:
+    import anyio
+    from tenacity import RetryCallState
 
 __all__ = [
     "AsyncDeadline",
@@ -48,8 +49,13 @@ __all__ = [
 ]
 
 
+# anyio is imported where it is used, not here: the blocking client never needs it.
+
+
 async def async_sleep(seconds: float) -> None:
     """Sleep on whichever event loop runs us (asyncio or trio)."""
+    import anyio
+
     await anyio.sleep(seconds)
 
 
@@ -105,11 +111,12 @@ class Attempts(Protocol):
         ...
 
 
-class _DeadlineClock(stop_base):
+class _DeadlineClock:
     """What both deadlines share: the end time, and when a retry must give up.
 
-    A deadline is also a tenacity ``stop``: it gives up when the coming wait
-    would outlast it, raising the last failure rather than sleeping in vain.
+    A deadline is also a tenacity ``stop`` (a callable of the retry state): it
+    gives up when the coming wait would outlast it, raising the last failure
+    rather than sleeping in vain.
     """
 
     def __init__(self, seconds: float | None, call: Attempts | None = None) -> None:
@@ -120,6 +127,10 @@ class _DeadlineClock(stop_base):
     def remaining(self) -> float | None:
         """Seconds left (may be negative), or None without a deadline."""
         return None if self._end is None else self._end - time.monotonic()
+
+    def expired(self) -> bool:
+        """Whether no time is left."""
+        return self._end is not None and time.monotonic() >= self._end
 
     def __call__(self, state: RetryCallState) -> bool:
         left = self.remaining()
@@ -152,6 +163,8 @@ class AsyncDeadline(_DeadlineClock):
 
     async def __aenter__(self) -> AsyncDeadline:
         if self.seconds is not None:
+            import anyio
+
             self._scope = anyio.move_on_after(self.seconds)
             self._scope.__enter__()
         return self
@@ -234,51 +247,78 @@ class AsyncGate:
     """At most ``limit`` calls at once go on to the connection pool (None: no limit).
 
     The others wait here, in a cheap queue, rather than in the pool's own,
-    where every change walks the whole queue.
+    where every change walks the whole queue. The wait is the pool wait of
+    the attempt: bounded by its pool timeout (and, as all of a call, by its
+    deadline), past which it is httpx's ``PoolTimeout``.
     """
 
     def __init__(self, limit: int | None) -> None:
-        self._semaphore = None if limit is None else anyio.Semaphore(limit, fast_acquire=True)
+        self._semaphore: anyio.Semaphore | None = None
+        if limit is not None:
+            import anyio
 
-    async def __aenter__(self) -> None:
-        if self._semaphore is not None:
-            await self._semaphore.acquire()
+            self._semaphore = anyio.Semaphore(limit, fast_acquire=True)
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def acquire(self, pool_timeout: float | None) -> None:
+        """Take a place, waiting at most ``pool_timeout`` seconds (None: as long as it takes)."""
+        semaphore = self._semaphore
+        if semaphore is None:
+            return
+        import anyio
+
+        try:
+            semaphore.acquire_nowait()
+        except anyio.WouldBlock:
+            with anyio.move_on_after(math.inf if pool_timeout is None else pool_timeout):
+                await semaphore.acquire()
+                return
+            raise _gate_timeout(pool_timeout) from None
+
+    def release(self) -> None:
+        """Give the place back."""
         if self._semaphore is not None:
             self._semaphore.release()
 
 
 class Gate:
-    """The blocking twin: a threading semaphore, for a client shared by many threads."""
+    """The blocking twin: a threading semaphore, for a client shared by many threads.
+
+    Its wait is bounded as the async gate's: by the attempt's pool timeout,
+    which the blocking deadline caps to what is left of the call.
+    """
 
     def __init__(self, limit: int | None) -> None:
         self._semaphore = None if limit is None else threading.BoundedSemaphore(limit)
 
-    def __enter__(self) -> None:
-        if self._semaphore is not None:
-            self._semaphore.acquire()
+    def acquire(self, pool_timeout: float | None) -> None:
+        """Take a place, waiting at most ``pool_timeout`` seconds (None: as long as it takes)."""
+        if self._semaphore is not None and not self._semaphore.acquire(timeout=pool_timeout):
+            raise _gate_timeout(pool_timeout)
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def release(self) -> None:
+        """Give the place back."""
         if self._semaphore is not None:
             self._semaphore.release()
 
 
+def _gate_timeout(pool_timeout: float | None) -> httpx.PoolTimeout:
+    return httpx.PoolTimeout(f"no free connection within the pool timeout ({pool_timeout}s)")
+
+
 def async_running_loop() -> object:
     """The event loop running this call (asyncio's loop, trio's token): a pool's home."""
+    import anyio.lowlevel
+
     return anyio.lowlevel.current_token().native_token
 
 
 def running_loop() -> object:
-    """The blocking twin: no event loop (None), a pool belongs to its process only."""
-    return None
+    """The blocking twin: no event loop; every thread of a process shares its one pool."""
+    return _NO_LOOP
+
+
+class _NoLoop:
+    """The home of a blocking client's pool: the process itself (it lives as long)."""
+
+
+_NO_LOOP = _NoLoop()

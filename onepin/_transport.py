@@ -1,14 +1,20 @@
 """The transports of the clients' own connection pools, in a pair.
 
-``scripts/unasync.py`` renames ``AsyncTransport`` to ``Transport``. The async
-one is httpx's, its time bounded by a cancel scope around each call, with
-connections that answer httpcore's "has the server hung up?" cheaply (httpcore
-asks it of every idle connection each time it places a request, and over anyio
-each answer rebuilt a table of socket attributes: a cost that grew with the
-window of a listing). The blocking one caps every socket connect, read and
-write by what is left of the running call's deadline
-(``onepin._synchronization.io_timeout``): per-read timeouts alone let a server
-that sends a byte now and then hold a call forever.
+``scripts/unasync.py`` renames ``AsyncTransport`` to ``Transport``. Each is a
+small httpx transport around an httpcore connection pool of its own, built
+through httpcore's public API, as httpx's ``HTTPTransport`` builds its own,
+so the pool can be given a network backend (httpx does not pass one through):
+
+* the async pool's connections answer httpcore's "has the server hung up?"
+  cheaply (httpcore asks it of every idle connection each time it places a
+  request, and over anyio each answer rebuilt a table of socket attributes: a
+  cost that grew with the window of a listing);
+* the blocking pool caps every socket connect, read and write by what is left
+  of the running call's deadline (``onepin._synchronization.io_timeout``):
+  per-read timeouts alone let a server that sends a byte now and then hold a
+  call forever.
+
+httpcore's errors become httpx's of the same name, as in httpx's own transport.
 """
 
 # httpcore's network interface passes timeouts as arguments, async methods included:
@@ -19,12 +25,17 @@ from __future__ import annotations
 import select
 import socket
 import ssl
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-import httpcore
 import httpx
 
+from onepin._startup import defer_trio
 from onepin._synchronization import io_timeout
+
+defer_trio()
+import httpcore  # noqa: E402 - after defer_trio(), which it must follow
 
 __all__ = ["LIMITS", "AsyncTransport", "Transport"]
 
@@ -32,32 +43,152 @@ LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 """The pool's size (httpx's defaults); the client's gate lets as many calls through."""
 
 
-def _verify(https: bool) -> ssl.SSLContext | bool:
+def _ssl_context(https: bool) -> ssl.SSLContext:
     # A client of an http:// API never speaks TLS, so it skips building the default
     # TLS context (loading the system's CA certificates is a large part of making a
     # client): it gets one that trusts no certificate at all, so that anything that
     # did try TLS through it would fail closed.
-    return True if https else ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    if https:
+        return httpx.create_ssl_context()
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
-class AsyncTransport(httpx.AsyncHTTPTransport):
-    """httpx's async transport, sized by ``LIMITS``, its idle connections checked cheaply."""
+def _pool_options(https: bool) -> dict[str, Any]:
+    return {
+        "ssl_context": _ssl_context(https),
+        "max_connections": LIMITS.max_connections,
+        "max_keepalive_connections": LIMITS.max_keepalive_connections,
+        "keepalive_expiry": LIMITS.keepalive_expiry,
+    }
+
+
+def _core_request(request: httpx.Request) -> httpcore.Request:
+    """The request as httpcore takes it (its stream, headers and timeouts as they are)."""
+    url = request.url
+    return httpcore.Request(
+        method=request.method,
+        url=httpcore.URL(
+            scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path
+        ),
+        headers=request.headers.raw,
+        content=request.stream,
+        extensions=request.extensions,
+    )
+
+
+_ERRORS: dict[type[Exception], type[httpx.TransportError]] = {
+    httpcore.ConnectTimeout: httpx.ConnectTimeout,
+    httpcore.ReadTimeout: httpx.ReadTimeout,
+    httpcore.WriteTimeout: httpx.WriteTimeout,
+    httpcore.PoolTimeout: httpx.PoolTimeout,
+    httpcore.TimeoutException: httpx.TimeoutException,
+    httpcore.ConnectError: httpx.ConnectError,
+    httpcore.ReadError: httpx.ReadError,
+    httpcore.WriteError: httpx.WriteError,
+    httpcore.NetworkError: httpx.NetworkError,
+    httpcore.ProxyError: httpx.ProxyError,
+    httpcore.UnsupportedProtocol: httpx.UnsupportedProtocol,
+    httpcore.LocalProtocolError: httpx.LocalProtocolError,
+    httpcore.RemoteProtocolError: httpx.RemoteProtocolError,
+    httpcore.ProtocolError: httpx.ProtocolError,
+}
+"""httpcore's errors and httpx's: the most specific of each class's ancestors wins."""
+
+
+@contextmanager
+def _httpx_errors(request: httpx.Request) -> Iterator[None]:
+    """Raise httpcore's errors as httpx's of the same kind."""
+    try:
+        yield
+    except Exception as exc:
+        for kind in type(exc).__mro__:
+            mapped = _ERRORS.get(kind)
+            if mapped is not None:
+                raise mapped(str(exc), request=request) from exc
+        raise
+
+
+class AsyncTransport(httpx.AsyncBaseTransport):
+    """An httpcore pool sized by ``LIMITS``, its idle connections checked cheaply."""
 
     def __init__(self, *, https: bool) -> None:
-        super().__init__(verify=_verify(https), limits=LIMITS)
-        # httpcore takes a network backend; httpx does not pass one through.
-        pool: Any = self._pool
-        pool._network_backend = _CheapCheckBackend(pool._network_backend)
+        self._pool = httpcore.AsyncConnectionPool(
+            network_backend=_CheapCheckBackend(httpcore.AnyIOBackend()), **_pool_options(https)
+        )
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request`` through the pool; the answer's body streams from it."""
+        with _httpx_errors(request):
+            answer = await self._pool.handle_async_request(_core_request(request))
+        stream = answer.stream
+        assert isinstance(stream, AsyncIterable)
+        return httpx.Response(
+            answer.status,
+            headers=answer.headers,
+            stream=_AsyncBody(stream, request),
+            extensions=answer.extensions,
+        )
+
+    async def aclose(self) -> None:
+        """Close every connection of the pool."""
+        await self._pool.aclose()
 
 
-class Transport(httpx.HTTPTransport):
-    """httpx's blocking transport, sized by ``LIMITS``, its socket I/O bounded by the deadline."""
+class _AsyncBody(httpx.AsyncByteStream):
+    def __init__(self, stream: AsyncIterable[bytes], request: httpx.Request) -> None:
+        self._stream = stream
+        self._request = request
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        with _httpx_errors(self._request):
+            async for part in self._stream:
+                yield part
+
+    async def aclose(self) -> None:
+        aclose = getattr(self._stream, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+
+class Transport(httpx.BaseTransport):
+    """An httpcore pool sized by ``LIMITS``, its socket I/O bounded by the deadline."""
 
     def __init__(self, *, https: bool) -> None:
-        super().__init__(verify=_verify(https), limits=LIMITS)
-        # httpcore takes a network backend; httpx does not pass one through.
-        pool: Any = self._pool
-        pool._network_backend = _BoundedBackend(pool._network_backend)
+        self._pool = httpcore.ConnectionPool(
+            network_backend=_BoundedBackend(httpcore.SyncBackend()), **_pool_options(https)
+        )
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request`` through the pool; the answer's body streams from it."""
+        with _httpx_errors(request):
+            answer = self._pool.handle_request(_core_request(request))
+        stream = answer.stream
+        assert isinstance(stream, Iterable)
+        return httpx.Response(
+            answer.status,
+            headers=answer.headers,
+            stream=_Body(stream, request),
+            extensions=answer.extensions,
+        )
+
+    def close(self) -> None:
+        """Close every connection of the pool."""
+        self._pool.close()
+
+
+class _Body(httpx.SyncByteStream):
+    def __init__(self, stream: Iterable[bytes], request: httpx.Request) -> None:
+        self._stream = stream
+        self._request = request
+
+    def __iter__(self) -> Iterator[bytes]:
+        with _httpx_errors(self._request):
+            yield from self._stream
+
+    def close(self) -> None:
+        close = getattr(self._stream, "close", None)
+        if close is not None:
+            close()
 
 
 class _BoundedBackend(httpcore.NetworkBackend):

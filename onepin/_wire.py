@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 from collections.abc import AsyncGenerator, Generator, Mapping
 from typing import Any, Generic, NoReturn, TypeVar
 from urllib.parse import quote, urlencode
@@ -25,6 +27,8 @@ __all__ = [
     "Meta",
     "Pagination",
     "decode",
+    "forget_token",
+    "log_attempt",
     "new_idempotency_key",
 ]
 
@@ -92,6 +96,27 @@ class Call:
 
 _encoder = msgspec.json.Encoder()
 
+logger = logging.getLogger("onepin")
+
+
+def log_attempt(
+    call: Call, outcome: object, t0: float, headers: httpx.Headers | None = None
+) -> None:
+    """One DEBUG line per attempt of ``call`` begun at ``t0`` (``time.perf_counter()``).
+
+    Never the request headers, so never the token.
+    """
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug(
+            "%s %s -> %s in %.1f ms (attempt %d, request_id=%s)",
+            call.method,
+            call.url,
+            outcome,
+            (time.perf_counter() - t0) * 1000,
+            call.attempts,
+            None if headers is None else headers.get("x-request-id"),
+        )
+
 
 def refuse_pickle(name: str) -> NoReturn:
     """Refuse to pickle an object that holds the token: it would carry it to disk or a worker."""
@@ -138,6 +163,25 @@ class BearerAuth(httpx.Auth):
             yield request
         finally:
             del request.headers["Authorization"]
+
+
+def forget_token(source: httpx.Response | httpx.HTTPError) -> None:
+    """Remove ``Authorization`` from every request an answer or an error still holds.
+
+    ``BearerAuth`` removes it from the request it was given; a client that
+    follows a same-origin redirect copies it into the next request, which the
+    final answer (and its history, and an error such as ``TooManyRedirects``)
+    keeps. Errors carry answers: none may carry the token.
+    """
+    if isinstance(source, httpx.Response):
+        requests = [source.request, *(r.request for r in source.history)]
+    else:
+        try:
+            requests = [source.request]
+        except RuntimeError:  # an error without a request
+            requests = []
+    for request in requests:
+        request.headers.pop("Authorization", None)
 
 
 class Meta(msgspec.Struct, frozen=True, gc=False):

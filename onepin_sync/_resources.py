@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import builtins
+import re
 from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any, Protocol, TypeVar
@@ -14,7 +15,7 @@ import msgspec
 
 from onepin_sync._listing import KeyIterator
 from onepin._models import ApiKey, CreatedApiKey, KeyStatus, RotatedApiKey, WhoAmI
-from onepin._options import ClientOptions
+from onepin._options import ClientOptions, checked_concurrency
 from onepin._pacing import RateLimitPacer
 from onepin._pagination import KeyRange, Page, list_params, page_from_envelope, split_ranges
 from onepin._types import NOT_GIVEN, NotGiven
@@ -49,10 +50,16 @@ class Request(Protocol):
 _KEYS = "/api/v1/api-keys"
 
 
+_PLAIN_ID = re.compile(r"[A-Za-z0-9_.~-]+")
+"""What ``quote()`` leaves as it is (every key id): then it need not be called."""
+
+
 def _key_path(key_id: str, suffix: str = "") -> str:
     if not isinstance(key_id, str) or not key_id:
         raise ValueError("key_id must be a non-empty string")
-    return f"{_KEYS}/{quote(key_id, safe='')}{suffix}"
+    if _PLAIN_ID.fullmatch(key_id) is None:
+        key_id = quote(key_id, safe="")
+    return f"{_KEYS}/{key_id}{suffix}"
 
 
 class AuthResource:
@@ -107,8 +114,7 @@ class ApiKeysResource:
         if stop is not None and stop < start:
             raise ValueError("stop must be None or >= start")
         cap = self._options.max_concurrency if max_concurrency is None else max_concurrency
-        if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
-            raise ValueError("max_concurrency must be an integer >= 1")
+        checked_concurrency(cap)
         return KeyIterator(
             partial(self._page, status=status, paced=True),
             self._pacer,

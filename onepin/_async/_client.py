@@ -3,40 +3,38 @@
 from __future__ import annotations
 
 import copy
-import logging
 import time
 from collections.abc import Mapping
-from functools import partial
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, Unpack
 
 import httpx
 import msgspec
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception,
-    stop_after_attempt,
-)
 
 from onepin._async._pool import SharedPool
 from onepin._async._resources import ApiKeysResource, AuthResource
 from onepin._constants import DEFAULT_BASE_URL
-from onepin._failures import from_response, from_transport, from_undecodable
+from onepin._exceptions import OnePinError
+from onepin._failures import (
+    from_http_error,
+    from_response,
+    from_transport,
+    from_undecodable,
+)
 from onepin._options import ClientOptions, OptionChanges, as_timeout, checked_token
 from onepin._pacing import RateLimitPacer
-from onepin._retry import RetryPolicy
+from onepin._retry import RetryPolicy, retry_loops
 from onepin._synchronization import AsyncDeadline, AsyncGate, async_sleep
-from onepin._wire import BearerAuth, Call, decode, refuse_pickle
+from onepin._wire import BearerAuth, Call, decode, forget_token, log_attempt, refuse_pickle
 
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from tenacity import AsyncRetrying
+
 __all__ = ["OnePinClient"]
 
 T = TypeVar("T")
-
-logger = logging.getLogger("onepin")
 
 
 class OnePinClient:
@@ -111,21 +109,11 @@ class OnePinClient:
     def _configure(self, options: ClientOptions) -> None:
         """Adopt ``options``: the retry loop and the resources follow them."""
         self._options = options
-        policy = RetryPolicy(
+        self._policy = RetryPolicy(
             max_retry_wait=options.max_retry_wait,
             trust_idempotency_keys=options.trust_idempotency_keys,
         )
-        self._stop = stop_after_attempt(options.max_retries + 1)
-        self._retrying = AsyncRetrying(
-            stop=self._stop,
-            wait=lambda state: policy.delay(_failure(state), state.attempt_number),
-            sleep=async_sleep,
-            reraise=True,
-        )
-        self._retry_if = {
-            idempotent: retry_if_exception(partial(policy.should_retry, idempotent=idempotent))
-            for idempotent in (True, False)
-        }
+        self._retrying: dict[bool, AsyncRetrying] | None = None  # built on the first retry
         self.auth = AuthResource(self._request)
         self.api_keys = ApiKeysResource(self._request, options, self._pacer)
 
@@ -230,86 +218,127 @@ class OnePinClient:
     ) -> T:
         """Send one logical call: attempts and waits within the deadline, then decoding.
 
-        A ``paced`` call (a listing's page) first waits for its slot when the
-        key is rate limited; that wait counts against the deadline too.
+        Without a deadline nothing is set up around the call. A ``paced`` call
+        (a listing's page) first waits for its slot when the key is rate
+        limited; that wait counts against the deadline too.
         """
         options = self._options
         call = Call(
             method, options.base_url + path, params=params, body=body, idempotent=idempotent
         )
-        http, gate = self._pool.current()
+        if options.deadline is None:
+            return await self._send(call, decoder, None, paced)
         async with AsyncDeadline(options.deadline, call) as deadline:
-            if paced:
-                wait = self._pacer.reserve()
-                if 0 < wait <= options.max_retry_wait:
+            return await self._send(call, decoder, deadline, paced)
+
+    async def _send(
+        self,
+        call: Call,
+        decoder: msgspec.json.Decoder[T],
+        deadline: AsyncDeadline | None,
+        paced: bool,
+    ) -> T:
+        """The attempts of ``call``: the first on its own; after a retryable failure, the rest.
+
+        The first attempt costs no retry machinery. Only when it fails in a
+        way the policy retries does tenacity's loop start, handed that first
+        failure as its attempt number 1, so counts, waits and stops are its.
+        """
+        http, gate = self._pool.current()
+        if paced:
+            wait = self._pacer.reserve()
+            if 0 < wait <= self._options.max_retry_wait:
+                if deadline is not None:
                     deadline.check(wait)
-                    await async_sleep(wait)
-            retrying = self._retrying.copy(
-                retry=self._retry_if[call.idempotent], stop=self._stop | deadline
-            )
-            result: T = await retrying(self._attempt, call, decoder, deadline, http, gate)
-            return result
+                await async_sleep(wait)
+        try:
+            return await self._attempt(call, decoder, deadline, http, gate)
+        except OnePinError as exc:
+            if self._options.max_retries == 0 or not self._policy.should_retry(
+                exc, idempotent=call.idempotent
+            ):
+                raise
+            failure: OnePinError | None = exc
+        retrying = self._retry_loop(call.idempotent, deadline)
+        async for attempt in retrying:
+            with attempt:
+                if failure is not None:  # attempt 1: the one already made
+                    first = failure
+                    failure = None
+                    raise first
+                return await self._attempt(call, decoder, deadline, http, gate)
+        raise AssertionError("tenacity's loop ends by returning or raising")  # pragma: no cover
+
+    def _retry_loop(self, idempotent: bool, deadline: AsyncDeadline | None) -> AsyncRetrying:
+        """A fresh tenacity loop for one call's retries (a loop holds its call's state).
+
+        The client's two loops (for idempotent calls and for the others) are
+        built once, on its first retry (so tenacity is imported only then);
+        each call takes a copy, its deadline added to the stop.
+        """
+        loops = self._retrying
+        if loops is None:
+            from tenacity import AsyncRetrying
+
+            max_retries = self._options.max_retries
+            loops = retry_loops(self._policy, max_retries, AsyncRetrying, async_sleep)
+            self._retrying = loops
+        loop = loops[idempotent]
+        if deadline is None:
+            return loop.copy()
+        attempts = loop.stop
+        return loop.copy(stop=lambda state: attempts(state) or deadline(state))
 
     async def _attempt(
         self,
         call: Call,
         decoder: msgspec.json.Decoder[T],
-        deadline: AsyncDeadline,
+        deadline: AsyncDeadline | None,
         http: httpx.AsyncClient,
         gate: AsyncGate,
     ) -> T:
         """One attempt of ``call``: send (through the gate), check the status, decode."""
         options = self._options
+        timeout = options.timeout if deadline is None else deadline.attempt_timeout(options.timeout)
         request = http.build_request(
             call.method,
             call.url,
             content=call.content,
             headers=call.headers(options.workspace_id),
-            timeout=deadline.attempt_timeout(options.timeout),
+            timeout=timeout,
         )
         call.attempts += 1
         t0 = time.perf_counter()
         try:
-            async with gate:
+            await gate.acquire(timeout.pool)
+            try:
                 response = await http.send(request, auth=self._auth, stream=True)
+                if response.history:  # a client of the user's that followed redirects
+                    forget_token(response)
                 try:
                     await response.aread()
                 except httpx.DecodingError as exc:
                     raise from_undecodable(response, exc, idempotent=call.idempotent) from exc
                 finally:
                     await response.aclose()
-        except httpx.TransportError as exc:
-            _log_attempt(call, type(exc).__name__, t0)
-            left = deadline.remaining()
-            if left is not None and left <= 0:  # the blocking client's reads ran out of time
+            finally:
+                gate.release()
+        except httpx.HTTPError as exc:
+            forget_token(exc)
+            log_attempt(call, type(exc).__name__, t0)
+            if not isinstance(exc, httpx.TransportError):  # a redirect loop, a bad encoding
+                raise from_http_error(exc, idempotent=call.idempotent) from exc
+            if deadline is not None and deadline.expired():  # the blocking client ran out
                 raise deadline.exceeded() from exc
             raise from_transport(exc, idempotent=call.idempotent) from exc
         headers = response.headers
-        _log_attempt(call, response.status_code, t0, headers)
-        self._pacer.observe(headers.get("x-ratelimit-remaining"), headers.get("x-ratelimit-reset"))
+        log_attempt(call, response.status_code, t0, headers)
+        remaining = headers.get("x-ratelimit-remaining")  # sent for a rate-limited key
+        reset = None if remaining is None else headers.get("x-ratelimit-reset")
+        self._pacer.observe(remaining, reset)
         if response.is_success:
             return decode(decoder, response, idempotent=call.idempotent)
         error = from_response(response, outcome_unknown=not call.idempotent)
         if error.status_code in (429, 503):
             self._pacer.throttled(error.retry_after if error.status_code == 429 else None)
         raise error
-
-
-def _failure(state: RetryCallState) -> BaseException | None:
-    return state.outcome.exception() if state.outcome is not None else None
-
-
-def _log_attempt(
-    call: Call, outcome: object, t0: float, headers: httpx.Headers | None = None
-) -> None:
-    """One DEBUG line per attempt (never the request headers, so never the token)."""
-    if logger.isEnabledFor(logging.DEBUG):
-        logger.debug(
-            "%s %s -> %s in %.1f ms (attempt %d, request_id=%s)",
-            call.method,
-            call.url,
-            outcome,
-            (time.perf_counter() - t0) * 1000,
-            call.attempts,
-            None if headers is None else headers.get("x-request-id"),
-        )

@@ -1,16 +1,18 @@
-"""The connection pool a client and its ``with_options`` copies share.
+"""The connection pools a client and its ``with_options`` copies share.
 
-A pool belongs to one process and one event loop. A client that finds itself
-in a forked child, or in another ``anyio.run``, starts a fresh pool there and
-never touches the old one's sockets (they are the parent's, or a finished
-loop's). Every call passes a gate sized to the pool's connections, so a burst
-of hundreds of calls waits in line cheaply rather than in httpx's pool queue.
+A pool belongs to one process and one event loop: the client keeps one per
+event loop it meets (an async client used from several threads, each running
+its loop, has one pool per thread, each reused), and in a forked child starts
+afresh, never touching the parent's sockets. A pool is forgotten with its loop.
+Every call passes a gate sized to the pool's connections, so a burst of
+hundreds of calls waits in line cheaply rather than in httpx's pool queue.
 A pool passed in as ``http_client`` is used as it is, everywhere, ungated.
 """
 
 from __future__ import annotations
 
 import os
+from weakref import WeakKeyDictionary
 
 import httpx
 
@@ -19,6 +21,8 @@ from onepin._synchronization import AsyncGate, AsyncThreadLock, async_running_lo
 
 __all__ = ["SharedPool"]
 
+_UNGATED = AsyncGate(None)
+
 
 class SharedPool:
     """The pool of the process and event loop running now, made on first use, and its gate."""
@@ -26,41 +30,49 @@ class SharedPool:
     def __init__(self, *, https: bool, http_client: httpx.AsyncClient | None = None) -> None:
         self._https = https
         self._given = http_client
-        self._http = http_client
-        self._gate = AsyncGate(None)
-        self._home: tuple[int, object] | None = None
+        self._pid = os.getpid()
+        self._pools: WeakKeyDictionary[object, tuple[httpx.AsyncClient, AsyncGate]]
+        self._pools = WeakKeyDictionary()
         self._lock = AsyncThreadLock()
         self._closed = False
 
     def current(self) -> tuple[httpx.AsyncClient, AsyncGate]:
         """The pool to send with here, and its gate; a typed error once closed."""
-        if self._closed or (self._http is not None and self._http.is_closed):
+        given = self._given
+        if self._closed or (given is not None and given.is_closed):
             raise OnePinConfigurationError(
                 "This OnePinClient is closed (aclose() was called or its block ended): "
                 "make a new client"
             )
-        if self._given is not None:
-            return self._given, self._gate
-        pid, loop = os.getpid(), async_running_loop()
+        if given is not None:
+            return given, _UNGATED
+        loop = async_running_loop()
+        found = self._pools.get(loop)
+        if found is not None and self._pid == os.getpid():
+            return found
         with self._lock:
-            http, home = self._http, self._home
-            if http is None or home is None or home[0] != pid or home[1] is not loop:
-                # New here: the old pool (if any) is left as it is, never closed from here.
-                # The transport module imports httpcore (and, through it, trio when that
-                # is installed): it is loaded with the first pool, not with `import onepin`.
+            if self._pid != os.getpid():  # a forked child: the parent's pools are not ours
+                self._pools = WeakKeyDictionary()
+                self._pid = os.getpid()
+            found = self._pools.get(loop)
+            if found is None:
+                # The transport module imports httpcore: it is loaded with the first
+                # pool, not with `import onepin`.
                 from onepin._transport import LIMITS, AsyncTransport
 
-                self._http = http = httpx.AsyncClient(transport=AsyncTransport(https=self._https))
-                self._gate = AsyncGate(LIMITS.max_connections)
-                self._home = (pid, loop)
-            return http, self._gate
+                http = httpx.AsyncClient(transport=AsyncTransport(https=self._https))
+                found = self._pools[loop] = (http, AsyncGate(LIMITS.max_connections))
+            return found
 
     async def aclose(self) -> None:
-        """Close the pool if it is ours and belongs here; later calls raise. Never raises."""
+        """Close this loop's pool, if ours and made here; later calls raise. Never raises.
+
+        The pools of other event loops cannot be closed from this one: each is
+        closed by an ``aclose()`` run on its own loop, else forgotten with it.
+        """
         with self._lock:
-            http, home = self._http, self._home
             self._closed = True
-        if http is None or self._given is not None or home is None:
-            return
-        if home[0] == os.getpid() and home[1] is async_running_loop():
-            await http.aclose()
+            mine = self._pid == os.getpid()
+            found = self._pools.pop(async_running_loop(), None) if mine else None
+        if found is not None:
+            await found[0].aclose()

@@ -157,3 +157,31 @@ def test_deadline_stops_retrying_before_a_long_wait(
     with pytest.raises(InternalServerError):
         client.with_options(deadline=1.0, max_retries=5).auth.whoami()
     assert len(server.emulator.requests) == 1
+
+
+def test_the_retry_loop_is_built_on_the_first_retry_only(
+    client: OnePinClient, server: RunningEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Calls that need no retry never touch tenacity; the loops are built once per client."""
+    import onepin_sync._client as module
+    import onepin._retry
+
+    built: list[int] = []
+    real = onepin._retry.retry_loops
+
+    def counting(*args: object, **kwargs: object) -> object:
+        built.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(module, "retry_loops", counting)
+    client.auth.whoami()
+    with pytest.raises(NotFoundError):
+        client.api_keys.get("00000000-0000-4000-8000-000000000000")
+    assert built == []
+    server.emulator.inject(Fault.status_code(503, times=2, retry_after=0))
+    client.auth.whoami()
+    server.emulator.inject(Fault.status_code(503, times=1, retry_after=0))
+    client.auth.whoami()
+    assert built == [1]
+    counts = [r.headers["x-onepin-retry-count"] for r in server.emulator.requests[-5:]]
+    assert counts == ["0", "1", "2", "0", "1"]

@@ -77,11 +77,11 @@ def test_the_built_wheel_installs_as_the_readme_says(tmp_path: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         meta = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
         metadata = archive.read(meta).decode()
-    assert "Provides-Extra: trio" in metadata and "Provides-Extra: emulator" in metadata
+    assert all(f"Provides-Extra: {extra}" in metadata for extra in ("cli", "trio", "emulator"))
     venv.create(tmp_path / "venv", with_pip=True)
     pip = tmp_path / "venv" / "bin" / "pip"
     install = subprocess.run(
-        [str(pip), "install", "--quiet", f"{wheel}[trio,emulator]"],
+        [str(pip), "install", "--quiet", f"{wheel}[cli,trio,emulator]"],
         capture_output=True,
         text=True,
         timeout=600,

@@ -114,3 +114,30 @@ def test_sync_deadline_over_retry_waits() -> None:
         with pytest.raises((onepin.APITimeoutError, onepin.InternalServerError)):
             client.auth.whoami()
         assert time.monotonic() - started < DEADLINE + SLACK
+
+
+@pytest.mark.timeout(30)
+def test_sync_deadline_counts_the_wait_at_the_pool_gate(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A call waiting for a free connection (all taken by slow calls) ends by its deadline."""
+    import threading
+
+    import httpx
+
+    import onepin._transport
+
+    monkeypatch.setattr(onepin._transport, "LIMITS", httpx.Limits(max_connections=1))
+    emu = Emulator()
+    emu.inject(Fault.latency(4 * DEADLINE, path="/api/v1/auth/whoami", times=1))
+    with (
+        emu.serve() as server,
+        onepin_sync.OnePinClient(emu.bootstrap.api_key, base_url=server.base_url) as client,
+    ):
+        hog = threading.Thread(target=client.auth.whoami)  # holds the only connection
+        hog.start()
+        time.sleep(0.3)
+        bounded = client.with_options(deadline=DEADLINE / 2)
+        started = time.monotonic()
+        with pytest.raises(onepin.APITimeoutError, match="deadline"):
+            bounded.api_keys.list_page()
+        assert time.monotonic() - started < DEADLINE / 2 + SLACK
+        hog.join()

@@ -68,3 +68,42 @@ def test_listing_across_loops(server: RunningEmulator) -> None:
     assert anyio.run(count, backend="asyncio") == 31
     assert anyio.run(count, backend="trio") in (31, -1)
     anyio.run(client.aclose, backend="trio")
+
+
+def test_one_pool_per_loop_across_threads(server: RunningEmulator) -> None:
+    """One async client, four threads each running its own loop: four pools, each reused."""
+    import threading
+
+    client = onepin.OnePinClient(server.emulator.bootstrap.api_key, base_url=server.base_url)
+    made: list[object] = []
+    import onepin._transport as transport
+
+    original = transport.AsyncTransport.__init__
+
+    def counting(self: transport.AsyncTransport, *, https: bool) -> None:
+        made.append(self)
+        original(self, https=https)
+
+    outcomes: list[str] = []
+    all_done = threading.Barrier(4)
+
+    async def calls() -> None:
+        for _ in range(25):
+            outcomes.append(await _whoami(client))
+        await anyio.to_thread.run_sync(all_done.wait)  # no loop closes before all are done
+        await client.aclose()  # closes this loop's pool
+
+    def thread() -> None:
+        anyio.run(calls)
+
+    transport.AsyncTransport.__init__ = counting  # type: ignore[method-assign]
+    try:
+        threads = [threading.Thread(target=thread) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        transport.AsyncTransport.__init__ = original  # type: ignore[method-assign]
+    assert outcomes.count("api_key") == 100, outcomes[:3]
+    assert len(made) == 4

@@ -10,7 +10,7 @@ import msgspec
 import pytest
 
 import onepin_sync
-from onepin import OnePinClient, OnePinConfigurationError
+from onepin import NotFoundError, OnePinClient, OnePinConfigurationError
 from onepin._options import ClientOptions, OptionChanges
 
 OPTIONS = list(ClientOptions.__struct_fields__)
@@ -33,6 +33,12 @@ OPTIONS = list(ClientOptions.__struct_fields__)
         {"deadline": 0},
         {"deadline": -3},
         {"deadline": float("nan")},
+        {"deadline": float("inf")},
+        {"deadline": 1e308},
+        {"timeout": httpx.Timeout(float("inf"))},
+        {"timeout": httpx.Timeout(5, pool=1e308)},
+        {"max_retry_wait": float("inf")},
+        {"max_retry_wait": 1e308},
         {"max_retry_wait": -1},
         {"max_retry_wait": "60"},
         {"trust_idempotency_keys": "yes"},
@@ -45,7 +51,7 @@ def test_every_bad_value_is_a_configuration_error(changes: dict[str, object]) ->
         ClientOptions(**changes)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("timeout", [-5, 0, float("nan"), "30", None])
+@pytest.mark.parametrize("timeout", [-5, 0, float("nan"), float("inf"), 1e308, "30", None])
 def test_bad_timeouts_through_the_client(timeout: object) -> None:
     with pytest.raises(OnePinConfigurationError, match="timeout"):
         OnePinClient("op_live_x", timeout=timeout)  # type: ignore[arg-type]
@@ -92,3 +98,30 @@ def test_options_are_frozen() -> None:
     with pytest.raises(AttributeError):
         ClientOptions().max_retries = 3  # type: ignore[misc]
     assert msgspec.structs.asdict(ClientOptions())["max_concurrency"] == 32
+
+
+def test_the_largest_accepted_values_work_at_the_first_call() -> None:
+    """The bound is one every clock and lock takes: the first call raises nothing untyped."""
+    from onepin._options import MAX_SECONDS
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(404, json={"error": {"code": "NOT_FOUND", "message": "no"}})
+
+    with (
+        onepin_sync.OnePinClient(
+            "op_live_x",
+            timeout=MAX_SECONDS,
+            deadline=MAX_SECONDS,
+            max_retry_wait=MAX_SECONDS,
+            http_client=httpx.Client(transport=httpx.MockTransport(handler)),
+        ) as client,
+        pytest.raises(NotFoundError),
+    ):
+        client.api_keys.get("k")
+
+
+@pytest.mark.parametrize("cap", [0, -1, 2.5, True, "8"])
+def test_a_listing_s_bad_max_concurrency_is_a_configuration_error(cap: object) -> None:
+    client = OnePinClient("op_live_x")
+    with pytest.raises(OnePinConfigurationError, match="max_concurrency"):
+        client.api_keys.list(max_concurrency=cap)  # type: ignore[arg-type]

@@ -34,6 +34,13 @@ def test_retry_after_forms() -> None:
     assert retry_after_seconds({"retry-after": past}) == 0.0
 
 
+@pytest.mark.parametrize("raw", ["inf", "-inf", "nan", "1e400"])
+@pytest.mark.parametrize("name", ["retry-after", "retry-after-ms"])
+def test_a_wait_that_is_not_a_finite_number_is_no_wait_asked(name: str, raw: str) -> None:
+    """``inf`` and ``nan`` parse as floats: a server sending them asks nothing sleepable."""
+    assert retry_after_seconds({name: raw}) is None
+
+
 def test_decisions() -> None:
     policy = RetryPolicy(max_retry_wait=10)
     err_503 = from_response(response(503), outcome_unknown=False)

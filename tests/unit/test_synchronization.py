@@ -52,3 +52,41 @@ def test_the_lock_pair_has_one_shape() -> None:
             pass
         with lock:  # released on leaving
             pass
+
+
+def test_the_blocking_gate_waits_no_longer_than_the_pool_timeout() -> None:
+    from onepin._synchronization import Gate
+
+    gate = Gate(1)
+    gate.acquire(None)
+    started = time.monotonic()
+    with pytest.raises(httpx.PoolTimeout):
+        gate.acquire(0.2)
+    assert 0.15 <= time.monotonic() - started < 1.0
+    gate.release()
+    gate.acquire(0.2)  # free again: taken at once
+    gate.release()
+
+
+@pytest.mark.anyio
+async def test_the_async_gate_waits_no_longer_than_the_pool_timeout() -> None:
+    from onepin._synchronization import AsyncGate
+
+    gate = AsyncGate(1)
+    await gate.acquire(None)
+    started = time.monotonic()
+    with pytest.raises(httpx.PoolTimeout):
+        await gate.acquire(0.2)
+    assert 0.15 <= time.monotonic() - started < 1.0
+    gate.release()
+    await gate.acquire(0.2)
+    gate.release()
+
+
+def test_an_ungated_pool_never_waits() -> None:
+    from onepin._synchronization import Gate
+
+    gate = Gate(None)
+    for _ in range(3):
+        gate.acquire(0.0)
+    gate.release()

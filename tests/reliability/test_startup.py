@@ -1,0 +1,85 @@
+"""Start-up pays only for what a program uses: no trio for an asyncio or blocking one.
+
+httpcore imports trio whenever it is installed; the client's pool defers it
+(``onepin._startup``), so a program that never runs trio never loads it, and
+one that does gets the one real trio, whichever it imported first.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from onepin.testing import RunningEmulator
+
+pytest.importorskip("trio")
+
+PROGRAM = """
+import asyncio, sys
+import onepin, onepin_sync
+
+KEY, URL = sys.argv[1], sys.argv[2]
+
+async def whoami():
+    async with onepin.OnePinClient(KEY, base_url=URL) as client:
+        return (await client.auth.whoami()).auth_kind
+
+with onepin_sync.OnePinClient(KEY, base_url=URL) as client:
+    assert client.auth.whoami().auth_kind == "api_key"
+assert asyncio.run(whoami()) == "api_key"
+print("trio loaded:", "trio._core" in sys.modules)
+{then}
+"""
+
+THEN = {
+    "nothing": "",
+    "trio.run": "import trio; assert trio.run(whoami) == 'api_key'; print('trio ok')",
+    "anyio on trio": (
+        "import anyio; assert anyio.run(whoami, backend='trio') == 'api_key'; print('trio ok')"
+    ),
+    "from trio import": "from trio import lowlevel, run; assert run(whoami) == 'api_key'; "
+    "print('trio ok', lowlevel.current_trio_token)",
+}
+
+
+def _run(server: RunningEmulator, then: str) -> str:
+    program = textwrap.dedent(PROGRAM).format(then=then)
+    done = subprocess.run(
+        [sys.executable, "-c", program, server.emulator.bootstrap.api_key, server.base_url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.mark.parametrize("then", sorted(THEN))
+def test_trio_loads_only_when_a_program_uses_it(server: RunningEmulator, then: str) -> None:
+    out = _run(server, THEN[then])
+    assert "trio loaded: False" in out
+    assert ("trio ok" in out) == (then != "nothing")
+
+
+@pytest.mark.parametrize("missing", ["click", "rich"])
+def test_the_command_without_its_extra_says_how_to_install_it(missing: str) -> None:
+    """The ``onepin`` command needs the ``cli`` extra: without it, one clear line."""
+    blocked = (
+        f"import sys; sys.modules[{missing!r}] = None; "
+        "import importlib.util; real = importlib.util.find_spec; "
+        f"importlib.util.find_spec = lambda name, *a: None if name == {missing!r} "
+        "else real(name, *a); "
+        "from onepin.cli import main; sys.exit(main(['whoami']))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", blocked], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        "onepin: the command-line tool needs the 'cli' extra (click and rich): "
+        "pip install 'onepin[cli]'"
+    )
