@@ -24,28 +24,38 @@ import types
 
 __all__ = ["defer_trio"]
 
-_load_lock = threading.Lock()
+_load_lock = threading.RLock()
+_loading: set[int] = set()
+"""The modules whose code the thread holding ``_load_lock`` is running now."""
 _UNLOADED = frozenset({"__spec__", "__name__", "__class__"})
 """What ``import trio`` reads of a module already imported; any other name loads it
 (``__path__`` too: importing a submodule runs the package's own code first)."""
 
 
 class _DeferredModule(types.ModuleType):
-    """A module whose code runs at the first use of a name it defines."""
+    """A module whose code runs at the first use of a name it defines.
+
+    The module stays deferred until its code has run to the end: another thread
+    that uses it meanwhile waits for the load, never sees it half-made; the
+    module's own code (run by the loading thread) reads it as it grows.
+    """
 
     def __getattribute__(self, name: str) -> object:
         if name in _UNLOADED:
-            return super().__getattribute__(name)
+            return types.ModuleType.__getattribute__(self, name)
         with _load_lock:
-            if type(self) is _DeferredModule:  # not loaded yet (another thread may have)
-                spec = super().__getattribute__("__spec__")
-                object.__setattr__(self, "__class__", types.ModuleType)
+            if type(self) is _DeferredModule and id(self) not in _loading:
+                spec = types.ModuleType.__getattribute__(self, "__spec__")
+                _loading.add(id(self))
                 try:
                     spec.loader.exec_module(self)
                 except BaseException:
                     sys.modules.pop(spec.name, None)  # the next import tries afresh
                     raise
-        return getattr(self, name)
+                finally:
+                    _loading.discard(id(self))
+                object.__setattr__(self, "__class__", types.ModuleType)
+        return types.ModuleType.__getattribute__(self, name)
 
 
 def defer_trio() -> None:

@@ -42,6 +42,18 @@ THEN = {
     ),
     "from trio import": "from trio import lowlevel, run; assert run(whoami) == 'api_key'; "
     "print('trio ok', lowlevel.current_trio_token)",
+    # Sixteen threads touch the deferred trio at once: each waits for the one load
+    # and none sees a half-made module.
+    "threads at once": (
+        "import threading, trio; errors = []; go = threading.Barrier(16)\n"
+        "def use():\n"
+        "    go.wait()\n"
+        "    try: trio.Lock; trio.lowlevel.current_trio_token\n"
+        "    except Exception as exc: errors.append(repr(exc))\n"
+        "threads = [threading.Thread(target=use) for _ in range(16)]\n"
+        "[t.start() for t in threads]; [t.join() for t in threads]\n"
+        "assert not errors, errors; assert trio.run(whoami) == 'api_key'; print('trio ok')"
+    ),
 }
 
 
