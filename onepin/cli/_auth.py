@@ -8,6 +8,7 @@ import click
 
 from onepin.cli._client import current_credentials, open_client
 from onepin.cli._context import AUTH, COMMON, CONNECTION, options, settings
+from onepin.cli._errors import safe_url
 from onepin.cli._render import json_fields, logout_fields, show_whoami, to_builtins, whoami_fields
 
 __all__ = ["logout", "whoami"]
@@ -69,6 +70,7 @@ def whoami() -> None:
       onepin whoami --profile staging
       onepin whoami --json workspace_id,scopes
     """  # noqa: D301 - \b keeps click from rewrapping the examples
+    from onepin._exceptions import OnePinConfigurationError
     from onepin.credentials import API_KEY_ENV, PROFILE, display_path, load_profile
 
     out = settings().out
@@ -79,11 +81,15 @@ def whoami() -> None:
         out.json(to_builtins(me), default=WHOAMI_JSON)
         return
     show_whoami(out, me)
-    saved_in = display_path(creds.path)
+    try:
+        saved_in = display_path(creds.path)
+    except OnePinConfigurationError:  # no home: an env or flag key needs no file
+        saved_in = "~/.onepin/credentials"
     if creds.profile != PROFILE:
         saved_in = f'profile "{creds.profile}" in {saved_in}'
     where = {"explicit": "the --api-key flag", "env": API_KEY_ENV, "file": saved_in}
     out.message(f"(key from {where[creds.api_key_source]})")
+    out.message(f"Server: {safe_url(creds.base_url)}")
     if creds.api_key_source == "env":
         with contextlib.suppress(Exception):
             if load_profile(creds.path, creds.profile).get("api_key"):

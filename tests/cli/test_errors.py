@@ -63,7 +63,7 @@ def test_credentials_path_is_a_directory(cli: Cli) -> None:
 
 def test_missing_credentials(cli: Cli) -> None:
     result = cli("whoami")
-    assert result.returncode == 1
+    assert result.returncode == 4  # authentication required
     assert "No OnePin API key found" in result.stderr
     assert "onepin login" in result.stderr
 
@@ -129,7 +129,7 @@ def test_revoked_saved_key(cli: Cli) -> None:
         cli.emulator.store.authenticate(f"Bearer {key.api_key}", None), key.id
     )
     result = cli("whoami")
-    assert result.returncode == 1
+    assert result.returncode == 4
     assert "401 INVALID_API_KEY" in result.stderr
     assert "onepin login" in result.stderr
 
@@ -213,8 +213,9 @@ def test_a_bad_key_from_the_environment_says_to_fix_the_variable(cli: Cli) -> No
     assert "onepin login" not in result.stderr
     assert cli.emulator.requests == []
     revoked = cli("whoami", env={"ONEPIN_API_KEY": "op_live_" + "Z" * 32, **url})
-    assert revoked.returncode == 1
+    assert revoked.returncode == 4  # authentication required
     assert "401" in revoked.stderr
+    assert f"(server {cli.server.base_url})" in revoked.stderr
     assert "fix or unset ONEPIN_API_KEY" in revoked.stderr
     assert "onepin login" not in revoked.stderr
 

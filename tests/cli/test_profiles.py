@@ -56,7 +56,7 @@ def test_profiles(cli: Cli) -> None:
     assert json.loads(root_flag.stdout) == {"name": "staging-key"}
 
     missing = cli("whoami", "--profile", "nope")
-    assert missing.returncode == 1
+    assert missing.returncode == 4
     assert "onepin login --profile nope" in missing.stderr
 
     out = cli("logout", "--profile", "staging")
@@ -67,7 +67,7 @@ def test_profiles(cli: Cli) -> None:
 
 def test_a_bad_profile_name_is_refused(cli: Cli) -> None:
     result = cli.try_login(None, "--profile", "a b")
-    assert result.returncode == 1
+    assert result.returncode == 2  # a usage error
     assert "profile name" in result.stderr
     assert cli.emulator.requests == []
 
