@@ -167,13 +167,15 @@ def set_aside(path: Path) -> Path:
 
 
 @contextlib.contextmanager
-def editing(path: Path) -> Iterator[tomlkit.TOMLDocument]:
+def editing(path: Path, *, loose_ok: bool = False) -> Iterator[tomlkit.TOMLDocument]:
     """The file's document to change in place; written back (or removed when empty) after.
 
     The lock sits beside ``path`` (in the directory the CLI owns), also when
     ``path`` is a symbolic link. A link is written through to its target, and
     a link whose document becomes empty keeps its target as an empty file, so
-    the link never dangles; a plain file that becomes empty is removed.
+    the link never dangles; a plain file that becomes empty is removed. A file
+    group or others can read is refused unless ``loose_ok`` (removing a secret
+    from it only makes it safer; the rewrite is 0600).
     """
     import tomlkit
 
@@ -183,7 +185,7 @@ def editing(path: Path) -> Iterator[tomlkit.TOMLDocument]:
         target = path.resolve() if linked else path  # write through a link
         read = read_file(target)
         doc = tomlkit.document() if read is None else read[0]
-        if read is not None:
+        if read is not None and not loose_ok:
             refuse_loose(path, read[1])
         before = doc.as_string()
         yield doc

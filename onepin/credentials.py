@@ -375,7 +375,7 @@ def remove_profile(path: Path | None = None, *, profile: str | None = None) -> b
     path = path or credentials_path()
     if not path.exists():
         return False
-    with editing(path) as doc:
+    with editing(path, loose_ok=True) as doc:
         name = check_profile(profile if profile is not None else _active(doc) or PROFILE)
         found = name in doc
         if found:
@@ -410,7 +410,8 @@ def set_active_profile(profile: str, path: Path | None = None) -> None:
     with editing(path) as doc:
         section = doc.get(name)
         if not (isinstance(section, dict) and section.get("api_key")):
-            raise OnePinConfigurationError(f"No profile [{name}] with a key in {display_path(path)}")
+            where = display_path(path)
+            raise OnePinConfigurationError(f"No profile [{name}] with a key in {where}")
         if name == PROFILE:
             doc.pop(ACTIVE_PROFILE, None)
         else:

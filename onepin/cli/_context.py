@@ -45,6 +45,7 @@ def complete_profiles(incomplete: str) -> list[str]:
 
     return [name for name in profile_names() if name.startswith(incomplete)]
 
+
 Flag = tuple[tuple[str, ...], dict[str, Any]]
 
 DEFAULT_TIMEOUT = 15.0
