@@ -24,10 +24,11 @@ can read is refused on load; so is one that is not a regular file or is over
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -84,29 +85,20 @@ class NoCredentialsError(OnePinConfigurationError):
 class Credentials:
     """A resolved key and base URL, and where each came from; the key is a masked ``Secret``.
 
-    ``path`` is the credentials file (raises ``OnePinConfigurationError`` when
-    there is no home directory to put it in: a key from the flag or the
-    environment does not need it).
+    ``path`` is the credentials file, ``None`` when there is no home directory
+    to put it in (a key from the flag or the environment needs no file).
     """
 
     api_key: str
     base_url: str
     api_key_source: Source
     base_url_source: Source
-    _path: Path | None = field(default=None, repr=False)
+    path: Path | None = None
     profile: str = PROFILE
-    _home: str | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.api_key, Secret):
             object.__setattr__(self, "api_key", Secret(self.api_key))
-
-    @property
-    def path(self) -> Path:
-        """The credentials file of this resolution."""
-        if self._path is not None:
-            return self._path
-        return credentials_path(env={} if self._home is None else {"HOME": self._home})
 
 
 @dataclass(frozen=True)
@@ -175,8 +167,13 @@ def credentials_path(
     return base / ".onepin" / "credentials"
 
 
-def display_path(path: Path, *, env: Mapping[str, str] | None = None) -> str:
-    """``path`` with a real home directory shown as ``~``; else the path as it is."""
+def display_path(path: Path | None, *, env: Mapping[str, str] | None = None) -> str:
+    """``path`` with a real home directory shown as ``~``; else the path as it is.
+
+    ``None`` (no home directory) is shown as ``~/.onepin/credentials``.
+    """
+    if path is None:
+        return "~/.onepin/credentials"
     try:
         home = _home(os.environ if env is None else env)
     except OnePinConfigurationError:
@@ -221,8 +218,9 @@ def profile_name(
     """
     env = os.environ if env is None else env
     name = profile if profile is not None else env.get(PROFILE_ENV) or None
-    if name is None and path is not None:
-        name = _active(_load(path))
+    if name is None and path is not None:  # only a name is read: a loose file is no bar
+        read = read_file(path)
+        name = _active(None if read is None else read[0])
     return check_profile(name or PROFILE)
 
 
@@ -282,15 +280,11 @@ def resolve_inputs(
     if key is not None:  # the key's own source names its server: the file is not read
         source: Source = "explicit" if inputs.api_key else "env"
         url = inputs.base_url or inputs.env_base_url
-        return Credentials(
-            key,
-            url or DEFAULT_BASE_URL,
-            source,
-            _url_source(inputs) if url else "default",
-            path,
-            named or PROFILE,
-            inputs.home,
-        )
+        if path is None:
+            with contextlib.suppress(OnePinConfigurationError):  # no home: no file, none needed
+                path = credentials_path(env=inputs.environ)
+        given: Source = _url_source(inputs) if url else "default"
+        return Credentials(key, url or DEFAULT_BASE_URL, source, given, path, named or PROFILE)
     path = path or credentials_path(env=inputs.environ)
     doc = _load(path)
     name = check_profile(named or _active(doc) or PROFILE)

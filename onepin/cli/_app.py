@@ -38,7 +38,8 @@ def cli() -> None:
     """OnePin command line: log in and manage the workspace's API keys.
 
     Results go to stdout, messages and errors to stderr. Exit codes: 0 ok,
-    1 API or runtime error, 2 usage error, 130 interrupted.
+    1 failure, 2 usage error or cancelled, 3 audit findings, 4 authentication
+    required (no key, or a key the API refuses), 130 interrupted.
 
     \b
     Examples:

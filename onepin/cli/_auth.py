@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 
 import click
 
@@ -32,7 +33,9 @@ def logout() -> None:
       onepin logout --profile staging
     """  # noqa: D301 - \b keeps click from rewrapping the examples
     from onepin.credentials import (
+        API_KEY_ENV,
         PROFILE,
+        check_rewritable,
         credentials_path,
         display_path,
         profile_name,
@@ -40,9 +43,17 @@ def logout() -> None:
     )
 
     out = settings().out
-    profile = profile_name(settings().profile)
     path = credentials_path()
-    removed = remove_profile(path, profile=profile)
+    profile = profile_name(settings().profile, path=path)
+    loose = check_rewritable(path)
+    removed = remove_profile(path, profile=profile)  # allowed on a loose file: it gets safer
+    if removed and loose is not None:
+        out.warning(
+            f"{display_path(path)} was readable by others (mode {loose:04o}); "
+            "it is 0600 now, but rotate any key it held"
+        )
+    if os.environ.get(API_KEY_ENV):
+        out.warning(f"Warning: {API_KEY_ENV} is set: commands still authenticate with it")
     named = "" if profile == PROFILE else f" (profile {profile})"
     if out.json_mode:
         out.json(
@@ -70,7 +81,6 @@ def whoami() -> None:
       onepin whoami --profile staging
       onepin whoami --json workspace_id,scopes
     """  # noqa: D301 - \b keeps click from rewrapping the examples
-    from onepin._exceptions import OnePinConfigurationError
     from onepin.credentials import API_KEY_ENV, PROFILE, display_path, load_profile
 
     out = settings().out
@@ -81,10 +91,7 @@ def whoami() -> None:
         out.json(to_builtins(me), default=WHOAMI_JSON)
         return
     show_whoami(out, me)
-    try:
-        saved_in = display_path(creds.path)
-    except OnePinConfigurationError:  # no home: an env or flag key needs no file
-        saved_in = "~/.onepin/credentials"
+    saved_in = display_path(creds.path)
     if creds.profile != PROFILE:
         saved_in = f'profile "{creds.profile}" in {saved_in}'
     where = {"explicit": "the --api-key flag", "env": API_KEY_ENV, "file": saved_in}

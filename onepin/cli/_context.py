@@ -30,6 +30,7 @@ __all__ = [
     "Settings",
     "complete_profiles",
     "global_options",
+    "needs_input",
     "options",
     "prepare_args",
     "settings",
@@ -70,6 +71,12 @@ class Settings:
     verbose: bool = False
     no_input: bool = False
     out: Output = field(default_factory=Output)
+
+
+def needs_input(what: str) -> None:
+    """Refuse a prompt under ``--no-input``: a usage error (exit 2) that says what was needed."""
+    if settings().no_input:
+        raise click.UsageError(f"--no-input is set, and {what} would have to be asked for")
 
 
 def settings(ctx: click.Context | None = None) -> Settings:

@@ -41,7 +41,7 @@ def confirm(question: str, yes: bool, verb: str) -> None:
     if not sys.stdin.isatty():
         raise click.UsageError(f"refusing to {verb} without confirmation: pass --yes")
     if not click.confirm(question, err=True):
-        raise CliError(f"Cancelled; nothing was {verb}d.", code="CANCELLED")
+        raise CliError(f"Cancelled; nothing was {verb}d.", code="CANCELLED", exit_code=2)
 
 
 def gone_credentials_note(creds: Credentials) -> str:

@@ -186,7 +186,7 @@ def test_twenty_concurrent_logins_leave_one_valid_file(cli: Cli) -> None:
     keys = [cli.emulator.create_key(name=f"k{n}").api_key for n in range(20)]
     procs = [
         subprocess.Popen(
-            [ONEPIN, "login", "--key", key, "--base-url", cli.server.base_url],
+            [ONEPIN, "login", "--key", key, "--base-url", cli.server.base_url, "--force"],
             env=cli.env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
