@@ -14,6 +14,7 @@ import traceback
 import click
 
 from onepin._version import __version__
+from onepin.cli._accounts import auth
 from onepin.cli._api_keys import api_keys
 from onepin.cli._audit import audit_keys
 from onepin.cli._auth import logout, whoami
@@ -54,6 +55,7 @@ def cli() -> None:
 cli.add_command(login)
 cli.add_command(logout)
 cli.add_command(whoami)
+cli.add_command(auth)
 cli.add_command(api_keys)
 cli.add_command(completion)
 api_keys.add_command(rotate_key)

@@ -92,7 +92,7 @@ def test_rotate_asks_on_a_terminal_and_needs_yes_when_piped(cli: Cli) -> None:
     assert "--yes" in result.stderr
     assert active(cli, other.id)
     question = 'Rotate API key "other"'
-    assert cli.answer("api-keys", "rotate", "other", question=question, reply="n") == 1
+    assert cli.answer("api-keys", "rotate", "other", question=question, reply="n") == 2  # cancelled
     assert active(cli, other.id)
 
 
