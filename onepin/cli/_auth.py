@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from typing import TYPE_CHECKING
 
 import click
 
@@ -11,6 +12,10 @@ from onepin.cli._client import current_credentials, open_client
 from onepin.cli._context import AUTH, COMMON, CONNECTION, options, settings
 from onepin.cli._errors import safe_url
 from onepin.cli._render import json_fields, logout_fields, show_whoami, to_builtins, whoami_fields
+
+if TYPE_CHECKING:
+    import onepin_sync
+    from onepin._models import WhoAmI
 
 __all__ = ["logout", "whoami"]
 
@@ -65,6 +70,22 @@ def logout() -> None:
         out.message(f"No saved credentials in {display_path(path)}{named}")
 
 
+def _key_name(client: onepin_sync.OnePinClient, me: WhoAmI) -> str | None:
+    """The key's name from ``GET /api-keys/{api_key_id}``, for a whoami that leaves it out.
+
+    ``None`` when the credentials may not read it (a server that lets only a
+    session token manage keys refuses an API key) or the call fails.
+    """
+    from onepin import APIConnectionError, APIStatusError
+
+    if me.api_key_id is None:
+        return None
+    try:
+        return client.with_options(max_retries=0).api_keys.get(me.api_key_id).name
+    except (APIStatusError, APIConnectionError):
+        return None
+
+
 @click.command(short_help="Show who the current credentials belong to.")
 @options(AUTH, CONNECTION, COMMON)
 @json_fields(whoami_fields)
@@ -72,8 +93,10 @@ def whoami() -> None:
     """Show who the current credentials belong to (changes nothing).
 
     The key comes from --api-key, else ONEPIN_API_KEY, else the profile
-    (--profile, else ONEPIN_PROFILE, else [default]) of ~/.onepin/credentials;
-    stderr says which.
+    (--profile, else ONEPIN_PROFILE, else the active one, else [default]) of
+    ~/.onepin/credentials; stderr says which, and the server. A server that
+    leaves out the email or the key name: the user id is shown "(no email)",
+    and the key's name is read from the key "(from the key)" when allowed.
 
     \b
     Examples:
@@ -81,16 +104,24 @@ def whoami() -> None:
       onepin whoami --profile staging
       onepin whoami --json workspace_id,scopes
     """  # noqa: D301 - \b keeps click from rewrapping the examples
+    import msgspec
+
     from onepin.credentials import API_KEY_ENV, PROFILE, display_path, load_profile
 
     out = settings().out
     creds = current_credentials()
     with open_client(creds) as client:
         me = client.auth.whoami()
+        key_name = me.key_name or _key_name(client, me)
     if out.json_mode:
-        out.json(to_builtins(me), default=WHOAMI_JSON)
+        out.json({**to_builtins(me), "key_name": key_name}, default=WHOAMI_JSON)
         return
-    show_whoami(out, me)
+    shown = msgspec.structs.replace(
+        me,
+        email=me.email or f"{me.user_id} (no email)",
+        key_name=me.key_name or (key_name and f"{key_name} (from the key)"),
+    )
+    show_whoami(out, shown)
     saved_in = display_path(creds.path)
     if creds.profile != PROFILE:
         saved_in = f'profile "{creds.profile}" in {saved_in}'

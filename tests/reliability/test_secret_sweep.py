@@ -22,7 +22,8 @@ from rich.pretty import pretty_repr
 import onepin
 import onepin_sync
 from onepin import credentials
-from onepin.cli._context import Settings, _store
+from onepin.cli._app import cli as root
+from onepin.cli._context import Settings
 from onepin.credentials import credentials_path, resolve, save_profile
 
 KEY = "op_live_" + "S3cr" * 8
@@ -89,11 +90,9 @@ def test_no_raising_path_keeps_the_key_in_a_local(
 
 def test_every_object_holding_a_key_shows_it_masked() -> None:
     creds = resolve(KEY, env={})
-    current = Settings()
-    ctx = pytest.importorskip("click").Context(pytest.importorskip("click").Command("x"))
-    ctx.obj = current
-    with ctx:
-        _store(ctx, type("P", (), {"name": "api_key"})(), KEY)  # type: ignore[arg-type]
+    current = Settings()  # filled as the command line is parsed
+    with root.make_context("onepin", ["--api-key", KEY, "whoami"], obj=current):
+        pass
     for obj in (creds, current, credentials.Inputs.take(KEY, None, {"ONEPIN_API_KEY": KEY})):
         for shown in (repr(obj), repr(vars(obj)), pretty_repr(obj), _inspected(obj)):
             assert KEY not in shown, type(obj).__name__
