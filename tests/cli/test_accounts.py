@@ -30,6 +30,8 @@ def test_status_lists_every_profile_masked(cli: Cli) -> None:
     assert [p["name"] for p in body["profiles"]] == ["default", "staging"]
     assert body["env_override"]["variable"] == "ONEPIN_API_KEY"
     assert staging.api_key not in env.stdout + env.stderr
+    picked = json.loads(cli("auth", "status", "--json", "active,profiles").stdout)
+    assert list(picked) == ["active", "profiles"]
     text = cli("auth", "status", env={"ONEPIN_API_KEY": staging.api_key})
     assert "commands use it, not the active profile" in text.stderr
 

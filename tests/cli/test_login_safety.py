@@ -117,5 +117,13 @@ def test_usage_exit_codes(cli: Cli) -> None:
     shown = cli("whoami", "--base-url", secret_url, "-v")
     assert shown.returncode == 2
     assert "hunter2" not in shown.stderr + shown.stdout
+    from_env = cli("whoami", env={"ONEPIN_BASE_URL": secret_url, "ONEPIN_API_KEY": "x"})
+    assert from_env.returncode == 2
+    assert "ONEPIN_BASE_URL" in from_env.stderr and "hunter2" not in from_env.stderr
+    cli.login()
+    cli.creds.write_text(cli.creds.read_text().replace(cli.server.base_url, secret_url))
+    saved = cli("-v", "whoami")
+    assert saved.returncode == 1
+    assert "base_url saved in" in saved.stderr and "hunter2" not in saved.stderr
     help_text = cli("--help").stdout
     assert "4 authentication" in help_text and "3 audit findings" in help_text

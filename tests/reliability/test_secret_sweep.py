@@ -63,6 +63,8 @@ def _raising_paths(loose: Path) -> dict[str, Callable[[], Any]]:
         "from_env bad profile": lambda: sync.from_env(token=KEY, env={}, profile="a b"),
         "from_env loose file": lambda: sync.from_env(env={}, credentials_path=loose),
         "from_env bad option": lambda: sync.from_env(token=KEY, env={}, max_retries=-1),
+        "from_env bad base URL": lambda: sync.from_env(token=KEY, env={}, base_url="ftp://x"),
+        "from_env no key": lambda: sync.from_env(env={"HOME": ""}),
         # ONEPIN_API_KEY is set in os.environ by the test
         "from_env env key, bad option": lambda: sync.from_env(max_retries=-1),
         "async from_env bad option": lambda: onepin.OnePinClient.from_env(
