@@ -265,3 +265,19 @@ def test_login_repairs_a_loose_file_and_says_so(cli: Cli) -> None:
     assert "Fixed the permissions of ~/.onepin/credentials" in result.stderr
     assert "0644" in result.stderr
     assert stat.S_IMODE(cli.creds.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("kind", ["fifo", "huge"])
+def test_an_odd_credentials_file_fails_at_once(cli: Cli, kind: str) -> None:
+    cli.creds.parent.mkdir(mode=0o700)
+    if kind == "fifo":
+        os.mkfifo(cli.creds, 0o600)
+    else:
+        cli.creds.write_text("# padding\n" * 400_000)  # 4 MB
+        os.chmod(cli.creds, 0o600)
+    started = time.monotonic()
+    result = cli("whoami")
+    assert time.monotonic() - started < 20
+    assert result.returncode == 1
+    assert f"Cannot read {cli.creds}" in result.stderr
+    assert_no_traceback(result)
