@@ -9,13 +9,16 @@ command here calls the API or shows a key in full.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from onepin.cli._context import COMMON, options, settings
 from onepin.cli._errors import EXIT_AUTH, CliError, safe_url
 from onepin.cli._render import json_fields, status_fields
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = ["auth", "profile_names"]
 
@@ -34,6 +37,7 @@ def profile_names() -> list[str]:
 def _status() -> dict[str, Any]:
     """Every profile, its server, a masked key, which is active and what overrides it."""
     from onepin._constants import DEFAULT_BASE_URL
+    from onepin._exceptions import OnePinConfigurationError
     from onepin._secret import mask
     from onepin.credentials import (
         API_KEY_ENV,
@@ -46,8 +50,12 @@ def _status() -> dict[str, Any]:
         list_profiles,
     )
 
-    path = credentials_path()
-    chosen = settings().profile or os.environ.get(PROFILE_ENV) or active_profile(path) or PROFILE
+    try:
+        path: Path | None = credentials_path()
+    except OnePinConfigurationError:  # no home directory: no file, an env key may still be set
+        path = None
+    active = active_profile(path) if path is not None else None
+    chosen = settings().profile or os.environ.get(PROFILE_ENV) or active or PROFILE
     env_url = os.environ.get(BASE_URL_ENV)
     profiles = [
         {
@@ -56,7 +64,7 @@ def _status() -> dict[str, Any]:
             "key_preview": mask(saved["api_key"]),
             "active": name == chosen,
         }
-        for name, saved in list_profiles(path)
+        for name, saved in (list_profiles(path) if path is not None else [])
     ]
     override = None
     if os.environ.get(API_KEY_ENV):

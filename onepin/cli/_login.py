@@ -31,7 +31,7 @@ LOGIN_JSON = ("user_id", "workspace_id", "scopes", "key_name")
 """The documented fields of ``login --json``."""
 
 
-def _read_secret(given: str | None, from_stdin: bool, what: str) -> str:
+def _read_secret(given: str | None, what: str) -> str:
     """The secret given, else stdin when piped, else a hidden prompt (also with --with-token)."""
     secret = given
     if secret is None:
@@ -188,13 +188,13 @@ def login(
     if session_token:
         chosen = choose_scopes(out, scopes, all_scopes)
         _confirm_replace(path, profile, "", force)
-        token = _read_secret(None, with_token, "session token")
+        token = _read_secret(None, "session token")
         base = resolve(token, base_url, profile=profile, path=path)
         del token
         created = _key_from_session(out, base, key_name, chosen)
         creds = with_key(base, created.api_key)
     else:
-        secret = _read_secret(key or current.api_key, with_token, "API key")
+        secret = _read_secret(key or current.api_key, "API key")
         problem = key_problem(secret)
         if problem is not None:
             code = "BAD_KEY_PREFIX" if problem.startswith("Key must start") else "BAD_KEY_FORMAT"

@@ -69,3 +69,11 @@ def test_profile_names_complete(cli: Cli) -> None:
     assert "default" not in result.stdout
     switch = cli(env={**env, "COMP_WORDS": "onepin auth switch ", "COMP_CWORD": "3"})
     assert "staging" in switch.stdout and "default" in switch.stdout
+
+
+def test_status_without_a_home_shows_the_env_key(cli: Cli) -> None:
+    key = cli.emulator.bootstrap.api_key
+    result = cli("auth", "status", env={"HOME": "", "ONEPIN_API_KEY": key})
+    assert result.returncode == 0, result.stderr
+    assert "ONEPIN_API_KEY is set" in result.stderr
+    assert key not in result.stderr + result.stdout
