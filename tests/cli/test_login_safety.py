@@ -127,3 +127,18 @@ def test_usage_exit_codes(cli: Cli) -> None:
     assert "base_url saved in" in saved.stderr and "hunter2" not in saved.stderr
     help_text = cli("--help").stdout
     assert "4 authentication" in help_text and "3 audit findings" in help_text
+
+
+def test_no_input_never_prompts_in_other_commands(cli: Cli) -> None:
+    cli.login()
+    cli.emulator.create_key(name="victim")
+    for args in (
+        ["api-keys", "delete", "victim", "--no-input"],
+        ["api-keys", "create", "new", "--no-input"],
+    ):
+        child = pexpect.spawn(ONEPIN, args, env=cli.env, timeout=30)
+        child.expect(pexpect.EOF)
+        child.close()
+        assert child.exitstatus == 2, args
+        assert b"would have to be asked for" in (child.before or b""), args
+    assert cli("api-keys", "get", "victim").returncode == 0  # still there
