@@ -94,3 +94,23 @@ def test_the_active_profile_is_used_when_none_is_named(path: Path) -> None:
     assert load_profile(path)["api_key"] == KEY_ENV
     named = resolve(env={"ONEPIN_PROFILE": "default"}, path=path)
     assert named.api_key == KEY_FILE
+
+
+def test_a_session_token_goes_to_the_flag_or_env_server(
+    path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from onepin.cli._app import cli as root
+    from onepin.cli._client import session_credentials
+    from onepin.cli._context import Settings
+
+    save_profile(KEY_FILE, LOCAL, path)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("ONEPIN_BASE_URL", raising=False)
+    token = "sess_" + "t" * 40
+    with root.make_context("onepin", ["whoami"], obj=Settings()) as ctx, ctx:
+        creds = session_credentials(token)
+    assert (creds.api_key, creds.base_url) == (token, DEFAULT_BASE_URL)
+    assert token not in repr(creds)
+    args = ["--base-url", "http://127.0.0.1:9", "whoami"]
+    with root.make_context("onepin", args, obj=Settings()) as ctx, ctx:
+        assert session_credentials(token).base_url == "http://127.0.0.1:9"

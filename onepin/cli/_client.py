@@ -30,6 +30,7 @@ __all__ = [
     "key_problem",
     "login_command",
     "open_client",
+    "session_credentials",
     "with_key",
 ]
 
@@ -113,6 +114,20 @@ def current_credentials() -> Credentials:
         message = f"Not an OnePin API key ({problem}); {key_fix(creds)}"
         raise CliError(message, code="BAD_KEY_FORMAT")
     return creds
+
+
+def session_credentials(token: str) -> Credentials:
+    """Credentials for a browser-session token (``--session-token``, ``ONEPIN_SESSION_TOKEN``).
+
+    Its server is ``--base-url``, else ``ONEPIN_BASE_URL``, else the default
+    URL: never a profile's saved URL (the token did not come from the file),
+    and no file or home directory is needed. The token is held masked.
+    """
+    from onepin import credentials
+
+    check_environment()
+    current = settings()
+    return credentials.resolve(token, current.base_url, profile=current.profile)
 
 
 def with_key(creds: Credentials, api_key: str) -> Credentials:
