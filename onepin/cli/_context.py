@@ -193,7 +193,9 @@ CONNECTION: tuple[Flag, ...] = (
     _flag(
         "--base-url",
         metavar="URL",
-        help="API base URL (else ONEPIN_BASE_URL, else the profile's, else https://api.onepin.ai).",
+        help="API base URL (else ONEPIN_BASE_URL, else the profile's for a saved key, else "
+        "https://api.onepin.ai; a key from --api-key or ONEPIN_API_KEY never goes to a "
+        "profile's URL).",
     ),
     _flag(
         "--timeout",
