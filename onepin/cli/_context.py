@@ -194,7 +194,7 @@ CONNECTION: tuple[Flag, ...] = (
         "--base-url",
         metavar="URL",
         help="API base URL (else ONEPIN_BASE_URL, else the profile's for a saved key, else "
-        "https://api.onepin.ai; a key from --api-key or ONEPIN_API_KEY never goes to a "
+        "https://api.onepin.ai; a key given by flag or ONEPIN_API_KEY never goes to a "
         "profile's URL).",
     ),
     _flag(
