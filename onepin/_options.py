@@ -116,15 +116,21 @@ class OptionChanges(TypedDict, total=False):
 
 def checked_token(token: object) -> str:
     """The token, stripped; a clear error (that never echoes it) if it cannot be sent."""
+    problem = _token_problem(token)
+    if problem is not None:
+        del token  # the traceback keeps this frame: it must not keep the token
+        raise OnePinConfigurationError(problem)
+    assert isinstance(token, str)
+    return str.strip(token)
+
+
+def _token_problem(token: object) -> str | None:
     if not isinstance(token, str) or not token.strip():
-        raise OnePinConfigurationError("token must be a non-empty string")
-    token = token.strip()
-    if not _visible_ascii(token):
+        return "token must be a non-empty string"
+    if not _visible_ascii(token.strip()):
         # httpx would reject it later with an error quoting the whole header.
-        raise OnePinConfigurationError(
-            "token may only contain visible ASCII characters (no spaces or line breaks)"
-        )
-    return token
+        return "token may only contain visible ASCII characters (no spaces or line breaks)"
+    return None
 
 
 def checked_concurrency(value: object) -> int:

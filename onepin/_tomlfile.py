@@ -21,35 +21,81 @@ from onepin._exceptions import OnePinConfigurationError
 if TYPE_CHECKING:
     import tomlkit
 
-__all__ = ["LOOSE", "editing", "read_file", "refuse_loose"]
+__all__ = ["LOOSE", "MAX_BYTES", "editing", "read_file", "refuse_loose", "set_aside"]
 
 LOOSE = stat.S_IRWXG | stat.S_IRWXO
 """Permission bits that let group or others at a file."""
 
 
-def read_file(path: Path) -> tuple[tomlkit.TOMLDocument, int] | None:
-    """The parsed file and its permission bits, or ``None`` when there is no file."""
-    import tomlkit
-    from tomlkit.exceptions import ParseError
+MAX_BYTES = 1 << 20
+"""The largest credentials file read (1 MiB): a bigger one is refused, not parsed for minutes."""
 
+
+def _read_bytes(path: Path) -> tuple[bytes, int] | None:
+    """The bytes and permission bits of a regular file of at most ``MAX_BYTES``; never blocks."""
     try:
-        st = path.stat()
-        if stat.S_ISDIR(st.st_mode):
-            raise IsADirectoryError(21, "it is a directory")
-        text = path.read_text(encoding="utf-8")
+        # O_NONBLOCK: opening a FIFO must not wait for a writer.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         return None
     except OSError as exc:
         raise OnePinConfigurationError(f"Cannot read {path}: {exc.strerror}") from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise OnePinConfigurationError(f"Cannot read {path}: it is a directory")
+        if not stat.S_ISREG(st.st_mode):
+            raise OnePinConfigurationError(
+                f"Cannot read {path}: it is not a regular file (a pipe, socket or device)"
+            )
+        if st.st_size > MAX_BYTES:
+            raise OnePinConfigurationError(
+                f"Cannot read {path}: it is {st.st_size:,} bytes, and a credentials file "
+                f"is at most {MAX_BYTES:,}"
+            )
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_BYTES:
+            chunk = os.read(fd, MAX_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > MAX_BYTES:  # it grew while being read
+            raise OnePinConfigurationError(f"Cannot read {path}: it is over {MAX_BYTES:,} bytes")
+    except OSError as exc:
+        raise OnePinConfigurationError(f"Cannot read {path}: {exc.strerror}") from None
+    finally:
+        os.close(fd)
+    return b"".join(chunks), stat.S_IMODE(st.st_mode)
+
+
+def read_file(path: Path) -> tuple[tomlkit.TOMLDocument, int] | None:
+    """The parsed file and its permission bits, or ``None`` when there is no file.
+
+    A file that is not a regular file, is over ``MAX_BYTES``, is not UTF-8 or
+    is not valid TOML (a duplicated key included) raises
+    ``OnePinConfigurationError`` naming it.
+    """
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
+    read = _read_bytes(path)
+    if read is None:
+        return None
+    data, mode = read
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise OnePinConfigurationError(f"Cannot read {path}: {exc}") from None
     try:
         doc = tomlkit.parse(text)
-    except ParseError as exc:
+    except TOMLKitError as exc:  # ParseError, and KeyAlreadyPresent for a duplicated key
         raise OnePinConfigurationError(
-            f"{path} is not valid TOML ({exc}). Fix it, or remove it and run `onepin login`."
+            f"{path} is not valid TOML ({exc}). Fix it, or run `onepin login --force`, "
+            f"which keeps it as {path.name}.bak and starts a new file."
         ) from None
-    return doc, stat.S_IMODE(st.st_mode)
+    return doc, mode
 
 
 def refuse_loose(path: Path, mode: int) -> None:
@@ -108,17 +154,38 @@ def _write_atomic(path: Path, text: str) -> None:
             os.close(dir_fd)
 
 
+def set_aside(path: Path) -> Path:
+    """Move an unusable file (a link's target) to ``<name>.bak``, 0600, so a new one can start."""
+    target = path.resolve() if path.is_symlink() else path
+    backup = target.with_name(target.name + ".bak")
+    try:
+        os.chmod(target, 0o600)
+        os.replace(target, backup)
+    except OSError as exc:
+        raise OnePinConfigurationError(f"Cannot move {target} aside: {exc.strerror}") from None
+    return backup
+
+
 @contextlib.contextmanager
-def editing(path: Path) -> Iterator[tomlkit.TOMLDocument]:
-    """The file's document to change in place; written back (or removed when empty) after."""
+def editing(path: Path, *, loose_ok: bool = False) -> Iterator[tomlkit.TOMLDocument]:
+    """The file's document to change in place; written back (or removed when empty) after.
+
+    The lock sits beside ``path`` (in the directory the CLI owns), also when
+    ``path`` is a symbolic link. A link is written through to its target, and
+    a link whose document becomes empty keeps its target as an empty file, so
+    the link never dangles; a plain file that becomes empty is removed. A file
+    group or others can read is refused unless ``loose_ok`` (removing a secret
+    from it only makes it safer; the rewrite is 0600).
+    """
     import tomlkit
 
     _ensure_dir(path.parent)
-    target = path.resolve() if path.is_symlink() else path  # write through a link
-    with _locked(target.parent):
+    with _locked(path.parent):
+        linked = path.is_symlink()
+        target = path.resolve() if linked else path  # write through a link
         read = read_file(target)
         doc = tomlkit.document() if read is None else read[0]
-        if read is not None:
+        if read is not None and not loose_ok:
             refuse_loose(path, read[1])
         before = doc.as_string()
         yield doc
@@ -126,8 +193,8 @@ def editing(path: Path) -> Iterator[tomlkit.TOMLDocument]:
         if read is not None and text == before:
             return
         try:
-            if text.strip():
-                _write_atomic(target, text)
+            if text.strip() or linked:
+                _write_atomic(target, text if text.strip() else "")
             else:
                 target.unlink(missing_ok=True)
         except OSError as exc:

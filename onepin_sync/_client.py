@@ -88,8 +88,10 @@ class OnePinClient:
         max_concurrency: int = 32,
         http_client: httpx.Client | None = None,
     ) -> None:
-        self._auth = BearerAuth(checked_token(token))
-        del token  # from here on, no frame local of ours holds it (tracebacks show locals)
+        try:
+            self._auth = BearerAuth(checked_token(token))
+        finally:  # also when the check raises: no frame local of ours holds it
+            del token  # (tracebacks show locals)
         self._pacer = RateLimitPacer()
         self._configure(
             ClientOptions(
@@ -133,15 +135,20 @@ class OnePinClient:
     ) -> OnePinClient:
         """A client from ``ONEPIN_API_KEY`` / ``ONEPIN_BASE_URL``, else the credentials file.
 
-        The file's profile is ``profile``, else ``ONEPIN_PROFILE``, else ``[default]``.
-        ``token`` and ``base_url``, when given, win over all. The other options
+        The file's profile is ``profile``, else ``ONEPIN_PROFILE``, else the
+        file's active one, else ``[default]``. ``token`` and ``base_url``, when
+        given, win over all. A key from ``token`` or ``ONEPIN_API_KEY`` goes to
+        ``base_url``, else ``ONEPIN_BASE_URL``, else the default URL, never to
+        a URL saved in the file, and needs no home directory. The other options
         are the constructor's (left out: the constructor's default). Raises
         ``OnePinConfigurationError`` when no key is found, the file is unsafe or
         an option is bad.
         """
-        from onepin.credentials import resolve
+        from onepin.credentials import Inputs, resolve_inputs
 
-        creds = resolve(token, base_url, env=env, path=credentials_path, profile=profile)
+        inputs = Inputs.take(token, base_url, env)
+        del token, env  # if anything below raises, no frame local holds the key
+        creds = resolve_inputs(inputs, path=credentials_path, profile=profile)
         checked = ClientOptions(base_url=creds.base_url).replace(**options)
         return cls(creds.api_key, http_client=http_client, **msgspec.structs.asdict(checked))
 

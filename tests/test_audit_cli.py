@@ -49,7 +49,7 @@ def only_a_clean_key(cli: Cli) -> None:
     )
     cli.login()
     assert cli("api-keys", "delete", "bootstrap", "--yes", "--force").returncode == 0
-    cli.login(clean.api_key)
+    cli.login(clean.api_key, "--force")  # replaces the saved (revoked) key
 
 
 def test_exit_codes_like_a_linter(cli: Cli) -> None:

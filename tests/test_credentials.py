@@ -277,7 +277,7 @@ def test_empty_home_is_refused(tmp_path: Path) -> None:
     with pytest.raises(OnePinConfigurationError, match="HOME is empty"):
         credentials_path(env={"HOME": ""})
     with pytest.raises(OnePinConfigurationError, match="HOME is empty"):
-        resolve(KEY_FLAG, env={"HOME": ""})
+        resolve(env={"HOME": ""})  # a file key needs the file (an explicit one does not)
 
 
 def test_display_path_is_the_real_path_outside_home(tmp_path: Path) -> None:

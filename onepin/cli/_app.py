@@ -14,6 +14,7 @@ import traceback
 import click
 
 from onepin._version import __version__
+from onepin.cli._accounts import auth
 from onepin.cli._api_keys import api_keys
 from onepin.cli._audit import audit_keys
 from onepin.cli._auth import logout, whoami
@@ -38,7 +39,8 @@ def cli() -> None:
     """OnePin command line: log in and manage the workspace's API keys.
 
     Results go to stdout, messages and errors to stderr. Exit codes: 0 ok,
-    1 API or runtime error, 2 usage error, 130 interrupted.
+    1 failure, 2 usage error or cancelled, 3 audit findings, 4 authentication
+    required (no key, or a key the API refuses), 130 interrupted.
 
     \b
     Examples:
@@ -53,6 +55,7 @@ def cli() -> None:
 cli.add_command(login)
 cli.add_command(logout)
 cli.add_command(whoami)
+cli.add_command(auth)
 cli.add_command(api_keys)
 cli.add_command(completion)
 api_keys.add_command(rotate_key)

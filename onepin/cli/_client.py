@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from onepin._constants import KEY_PREFIX
-from onepin.cli._context import settings
-from onepin.cli._errors import CliError, unreachable
+from onepin.cli._context import settings, url_problem
+from onepin.cli._errors import EXIT_AUTH, CliError, safe_url, unreachable
 
 if TYPE_CHECKING:
     import onepin_sync
@@ -24,11 +24,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "api_client",
+    "check_environment",
     "current_credentials",
     "key_fix",
     "key_problem",
     "login_command",
     "open_client",
+    "session_credentials",
     "with_key",
 ]
 
@@ -74,17 +76,58 @@ def key_fix(creds: Credentials) -> str:
     )
 
 
+def check_environment() -> None:
+    """``ONEPIN_BASE_URL`` and ``ONEPIN_PROFILE``, checked: a bad one is a usage error naming it."""
+    import os
+
+    import click
+
+    from onepin._exceptions import OnePinConfigurationError
+    from onepin.credentials import BASE_URL_ENV, PROFILE_ENV, check_profile
+
+    url = os.environ.get(BASE_URL_ENV)
+    problem = url_problem(url) if url else None
+    if problem is not None:
+        raise click.UsageError(f"{BASE_URL_ENV}: {problem}")
+    profile = os.environ.get(PROFILE_ENV)
+    if profile and settings().profile is None:
+        try:
+            check_profile(profile)
+        except OnePinConfigurationError as exc:
+            raise click.UsageError(f"{PROFILE_ENV}: {exc}") from None
+
+
 def current_credentials() -> Credentials:
     """The key and base URL from the resolution order; a malformed key fails here."""
     from onepin import credentials
 
+    check_environment()
     current = settings()
     creds = credentials.resolve(current.api_key, current.base_url, profile=current.profile)
+    bad_url = url_problem(creds.base_url) if creds.base_url_source == "file" else None
+    if bad_url is not None:
+        from onepin.credentials import display_path
+
+        raise CliError(f"The base_url saved in {display_path(creds.path)}: {bad_url}")
     problem = key_problem(creds.api_key)
     if problem is not None:
         message = f"Not an OnePin API key ({problem}); {key_fix(creds)}"
         raise CliError(message, code="BAD_KEY_FORMAT")
     return creds
+
+
+def session_credentials(token: str) -> Credentials:
+    """Credentials for a browser-session token (``--session-token``, ``ONEPIN_SESSION_TOKEN``).
+
+    Its server is ``--base-url``, else ``ONEPIN_BASE_URL``, else the default
+    URL: never a profile's saved URL (the token did not come from the file),
+    and no file or home directory is needed. The token is held masked.
+    """
+    from onepin import credentials
+
+    check_environment()
+    current = settings()
+    return credentials.resolve(token, current.base_url, profile=current.profile)
 
 
 def with_key(creds: Credentials, api_key: str) -> Credentials:
@@ -98,8 +141,10 @@ def open_client(
 ) -> Iterator[onepin_sync.OnePinClient]:
     """A sync client for ``creds``; failures only the caller's context explains are reported.
 
-    A 401 names the fix for the key's source, or is ``refused`` (with a 403)
-    when given: ``login`` reports the documented message instead.
+    A 401 names the server and the fix for the key's source (exit 4), or is
+    ``refused`` when given: ``login`` reports the documented message instead.
+    A 403 always shows the server's reason. No message shows a
+    ``user:password@`` part of the URL.
     """
     import httpx
 
@@ -113,6 +158,7 @@ def open_client(
 
     current = settings()
     timeout = current.timeout
+    shown = safe_url(creds.base_url)
     status = current.out.status_line(f"Waiting for {httpx.URL(creds.base_url).host}")
     hooks = {"request": [lambda _: status.begin()], "response": [lambda _: status.end()]}
     try:
@@ -130,19 +176,24 @@ def open_client(
             yield client
     except APITimeoutError as exc:
         unknown = " It may or may not have been applied." if exc.outcome_unknown else ""
-        message = f"{creds.base_url} did not answer within {timeout:g}s (--timeout).{unknown}"
+        message = f"{shown} did not answer within {timeout:g}s (--timeout).{unknown}"
         raise CliError(message, code="TIMEOUT") from None
     except APIConnectionError as exc:
         if exc.request_sent:
             raise
         raise unreachable(creds.base_url) from None
-    except (AuthenticationError, PermissionDeniedError) as exc:
+    except AuthenticationError as exc:
         if refused is not None:
             raise CliError(refused, code="INVALID_API_KEY") from None
-        if not isinstance(exc, AuthenticationError):
-            raise
         code = exc.code or "INVALID_API_KEY"
-        raise CliError(f"{exc}; {key_fix(creds)}", code=code, request_id=exc.request_id) from None
+        message = f"{exc} (server {shown}); {key_fix(creds)}"
+        raise CliError(message, code=code, exit_code=EXIT_AUTH, request_id=exc.request_id) from None
+    except PermissionDeniedError as exc:
+        if refused is None:
+            raise
+        message = f"{exc} (server {shown})"
+        code = exc.code or "PERMISSION_DENIED"
+        raise CliError(message, code=code, exit_code=EXIT_AUTH, request_id=exc.request_id) from None
     finally:
         status.close()
 

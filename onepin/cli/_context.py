@@ -28,13 +28,25 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "WORKSPACE",
     "Settings",
+    "complete_profiles",
     "global_options",
+    "needs_input",
     "options",
     "prepare_args",
     "settings",
+    "url_problem",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def complete_profiles(incomplete: str) -> list[str]:
+    """The saved profile names starting with ``incomplete`` (shell completion of --profile)."""
+    from onepin.cli._accounts import profile_names
+
+    return [name for name in profile_names() if name.startswith(incomplete)]
+
+
 Flag = tuple[tuple[str, ...], dict[str, Any]]
 
 DEFAULT_TIMEOUT = 15.0
@@ -45,7 +57,11 @@ _FIELD_LIST = re.compile(r"[a-z_]+(,[a-z_]+)*")
 
 @dataclass
 class Settings:
-    """The global flags, wherever on the command line they were given."""
+    """The global flags, wherever on the command line they were given.
+
+    ``api_key`` is held as a ``Secret`` (set through ``_store``): ``repr``,
+    ``vars()`` and ``rich.inspect`` show it masked.
+    """
 
     api_key: str | None = field(default=None, repr=False)
     base_url: str | None = None
@@ -53,7 +69,14 @@ class Settings:
     profile: str | None = None
     timeout: float = DEFAULT_TIMEOUT
     verbose: bool = False
+    no_input: bool = False
     out: Output = field(default_factory=Output)
+
+
+def needs_input(what: str) -> None:
+    """Refuse a prompt under ``--no-input``: a usage error (exit 2) that says what was needed."""
+    if settings().no_input:
+        raise click.UsageError(f"--no-input is set, and {what} would have to be asked for")
 
 
 def settings(ctx: click.Context | None = None) -> Settings:
@@ -79,18 +102,43 @@ def request_log() -> Iterator[None]:
         logger.setLevel(level)
 
 
-def _base_url(text: str) -> str:
+def url_problem(text: str) -> str | None:
+    """What is wrong with a base URL, never quoting a ``user:password@`` part; else ``None``."""
+    from onepin.cli._errors import safe_url
+
     try:
         parts = urlsplit(text)
         parts.port  # noqa: B018 - raises ValueError for a bad port
     except ValueError as exc:
-        raise click.BadParameter(f"{text!r} is not a URL ({exc})") from None
+        return f"{safe_url(text)!r} is not a URL ({exc})"
+    if parts.username is not None or parts.password is not None:
+        return (
+            f"{safe_url(text)!r} holds a user name or password: OnePin authenticates with "
+            "the API key only, so give the URL without them"
+        )
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise click.BadParameter(
+        return (
             f"{text!r} is not an http(s) URL: give one like https://api.onepin.ai "
             "or http://localhost:8000"
         )
+    return None
+
+
+def _base_url(text: str) -> str:
+    problem = url_problem(text)
+    if problem is not None:
+        raise click.BadParameter(problem)
     return text
+
+
+def _profile(text: str) -> str:
+    from onepin._exceptions import OnePinConfigurationError
+    from onepin.credentials import check_profile
+
+    try:
+        return check_profile(text)
+    except OnePinConfigurationError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def _store(ctx: click.Context, param: click.Parameter, value: Any) -> None:
@@ -100,6 +148,12 @@ def _store(ctx: click.Context, param: click.Parameter, value: Any) -> None:
     name = param.name
     if name == "base_url":
         current.base_url = _base_url(value)
+    elif name == "api_key":
+        from onepin._secret import Secret
+
+        current.api_key = Secret(value)
+    elif name == "profile":
+        current.profile = _profile(value)
     elif name == "timeout":
         if not value > 0:
             raise click.BadParameter("a number of seconds above 0")
@@ -139,7 +193,9 @@ CONNECTION: tuple[Flag, ...] = (
     _flag(
         "--base-url",
         metavar="URL",
-        help="API base URL (else ONEPIN_BASE_URL, else the profile's, else https://api.onepin.ai).",
+        help="API base URL (else ONEPIN_BASE_URL, else the profile's for a saved key, else "
+        "https://api.onepin.ai; a key given by flag or ONEPIN_API_KEY never goes to a "
+        "profile's URL).",
     ),
     _flag(
         "--timeout",
@@ -154,7 +210,9 @@ COMMON: tuple[Flag, ...] = (
     _flag(
         "--profile",
         metavar="NAME",
-        help="Use the [NAME] profile of ~/.onepin/credentials (else ONEPIN_PROFILE, else default).",
+        help="Use the [NAME] profile of ~/.onepin/credentials (else ONEPIN_PROFILE, else "
+        "the one `onepin auth switch` made active, else default).",
+        shell_complete=lambda ctx, param, incomplete: complete_profiles(incomplete),
     ),
     _flag(
         "--json",
@@ -164,6 +222,11 @@ COMMON: tuple[Flag, ...] = (
         help="JSON on stdout; FIELDS (comma-separated) picks fields, e.g. --json id,name.",
     ),
     _flag("--no-color", is_flag=True, help="No colors (also NO_COLOR=1)."),
+    _flag(
+        "--no-input",
+        is_flag=True,
+        help="Never prompt: a question that would be needed is a usage error (exit 2).",
+    ),
 )
 
 

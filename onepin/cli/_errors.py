@@ -1,5 +1,10 @@
 """One table from exception type to what the person sees: message, code and exit status.
 
+Exit statuses, as gh documents them: 0 ok, 1 failure, 2 usage error (and a
+cancelled prompt), 3 audit findings, 4 authentication required (no key, or a
+key the API refuses), 130 interrupted. ``login``'s documented errors (invalid
+key, unreachable server, missing prefix) keep their documented 1.
+
 ``describe()`` walks the exception's class hierarchy and uses the most specific
 entry, so a ``RateLimitError`` gets the rate-limit wording and any other
 ``APIStatusError`` the generic one. The SDK's exception classes are imported
@@ -13,7 +18,30 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["INVALID_KEY", "CliError", "Failure", "describe", "unreachable"]
+__all__ = [
+    "EXIT_AUTH",
+    "EXIT_CODES",
+    "EXIT_FAILURE",
+    "EXIT_USAGE",
+    "INVALID_KEY",
+    "CliError",
+    "Failure",
+    "describe",
+    "safe_url",
+    "unreachable",
+]
+
+EXIT_FAILURE = 1
+"""An API or runtime failure."""
+EXIT_USAGE = 2
+"""A usage error: a bad flag, variable or profile name, a prompt declined or not allowed."""
+EXIT_AUTH = 4
+"""Authentication required: no key found, or the key (or session token) was refused."""
+EXIT_CODES = (
+    "Exit codes: 0 ok, 1 failure, 2 usage error or cancelled, 3 audit findings, "
+    "4 authentication required, 130 interrupted."
+)
+"""The exit statuses, as ``onepin --help`` documents them."""
 
 INVALID_KEY = "Invalid API key. Generate one at https://app.onepin.ai/settings/api-keys"
 """The documented message for a key the API refuses."""
@@ -47,9 +75,23 @@ class Failure:
     exit_code: int = 1
 
 
+def safe_url(url: str) -> str:
+    """``url`` as it may be shown: a ``user:password@`` part is left out."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<the base URL>"
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
 def unreachable(base_url: str) -> CliError:
     """The documented message for a server that cannot be reached."""
-    return CliError(f"Cannot reach {base_url} — check your connection", code="UNREACHABLE")
+    message = f"Cannot reach {safe_url(base_url)} — check your connection"
+    return CliError(message, code="UNREACHABLE")
 
 
 def _rate_limited(exc: Any) -> Failure:
@@ -64,16 +106,24 @@ def _status(exc: Any) -> Failure:
     return Failure(str(exc), exc.code or f"HTTP_{exc.status_code}", exc.request_id)
 
 
+def _refused(exc: Any) -> Failure:
+    return Failure(str(exc), exc.code or f"HTTP_{exc.status_code}", exc.request_id, EXIT_AUTH)
+
+
 @functools.cache
 def _table() -> dict[type[BaseException], Callable[[Any], Failure]]:
     import onepin as sdk
+    from onepin.credentials import NoCredentialsError
 
     return {
         CliError: lambda e: Failure(e.message, e.code, e.request_id, e.exit_code),
+        NoCredentialsError: lambda e: Failure(str(e), "NO_CREDENTIALS", exit_code=EXIT_AUTH),
         sdk.OnePinConfigurationError: lambda e: Failure(str(e), "CONFIGURATION_ERROR"),
         sdk.APITimeoutError: lambda e: Failure(str(e), "TIMEOUT"),
         sdk.APIConnectionError: lambda e: Failure(str(e), "CONNECTION_ERROR"),
         sdk.RateLimitError: _rate_limited,
+        sdk.AuthenticationError: _refused,
+        sdk.SessionRequiredError: _refused,
         sdk.APIStatusError: _status,
         sdk.APIResponseValidationError: lambda e: Failure(str(e), "BAD_RESPONSE", e.request_id),
         sdk.OnePinError: lambda e: Failure(str(e), "ERROR"),

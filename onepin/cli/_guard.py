@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from onepin.cli._client import key_fix
+from onepin.cli._context import needs_input
 from onepin.cli._errors import CliError
 
 if TYPE_CHECKING:
@@ -40,8 +41,9 @@ def confirm(question: str, yes: bool, verb: str) -> None:
         return
     if not sys.stdin.isatty():
         raise click.UsageError(f"refusing to {verb} without confirmation: pass --yes")
+    needs_input(f"a confirmation to {verb} (pass --yes)")
     if not click.confirm(question, err=True):
-        raise CliError(f"Cancelled; nothing was {verb}d.", code="CANCELLED")
+        raise CliError(f"Cancelled; nothing was {verb}d.", code="CANCELLED", exit_code=2)
 
 
 def gone_credentials_note(creds: Credentials) -> str:

@@ -6,14 +6,15 @@ checked locally, and the documented messages are kept word for word.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import TYPE_CHECKING
 
 import click
 
-from onepin.cli._client import key_problem, open_client, with_key
-from onepin.cli._context import COMMON, CONNECTION, WORKSPACE, options, settings
-from onepin.cli._errors import INVALID_KEY, CliError
+from onepin.cli._client import check_environment, key_problem, open_client, with_key
+from onepin.cli._context import COMMON, CONNECTION, WORKSPACE, needs_input, options, settings
+from onepin.cli._errors import INVALID_KEY, CliError, safe_url
 from onepin.cli._output import Output
 from onepin.cli._render import fmt, json_fields, show_secret, to_builtins, whoami_fields
 from onepin.cli._scopes import choose_scopes, scope_options
@@ -30,13 +31,14 @@ LOGIN_JSON = ("user_id", "workspace_id", "scopes", "key_name")
 """The documented fields of ``login --json``."""
 
 
-def _read_secret(given: str | None, from_stdin: bool, what: str) -> str:
-    """The secret given, else a line of stdin (``from_stdin`` or piped), else a hidden prompt."""
+def _read_secret(given: str | None, what: str) -> str:
+    """The secret given, else stdin when piped, else a hidden prompt (also with --with-token)."""
     secret = given
     if secret is None:
-        if from_stdin or not sys.stdin.isatty():
+        if not sys.stdin.isatty():
             secret = sys.stdin.readline()
-        else:
+        else:  # a terminal: never echo what is pasted, --with-token or not
+            needs_input(f"the {what} (pipe it to stdin)")
             secret = click.prompt(f"OnePin {what}", hide_input=True, err=True)
     secret = (secret or "").strip()
     if not secret:
@@ -44,26 +46,64 @@ def _read_secret(given: str | None, from_stdin: bool, what: str) -> str:
     return secret
 
 
-def _preflight(out: Output, profile: str | None) -> tuple[str, Path]:
-    """The profile and file to write, checked (and made private) before the network is used."""
+def _preflight(out: Output, profile: str | None, force: bool) -> tuple[str, Path]:
+    """The profile and file to write, checked (and made private) before the network is used.
+
+    An unreadable (invalid TOML) file is set aside as ``<name>.bak`` with ``force``.
+    """
+    from onepin._exceptions import OnePinConfigurationError
+    from onepin._tomlfile import set_aside
     from onepin.credentials import check_rewritable, credentials_path, display_path, profile_name
 
-    name = profile_name(profile)
     path = credentials_path()
-    loose = check_rewritable(path, repair=True)
+    try:
+        loose = check_rewritable(path, repair=True)
+    except OnePinConfigurationError as exc:
+        if not (force and "not valid TOML" in str(exc)):
+            raise
+        backup = set_aside(path)
+        out.warning(f"Moved the invalid {display_path(path)} to {backup}; starting a new file")
+        loose = None
     if loose is not None:
         out.warning(
             f"Fixed the permissions of {display_path(path)}: it was readable by others "
             f"(mode {loose:04o}); it is now 0600"
         )
-    return name, path
+    return profile_name(profile, path=path), path
+
+
+def _saved_url(out: Output, path: Path, profile: str) -> str | None:
+    """The profile's saved base URL, said aloud when login reuses it."""
+    from onepin.credentials import BASE_URL_ENV, load_profile
+
+    url = load_profile(path, profile).get("base_url")
+    if url and not os.environ.get(BASE_URL_ENV):
+        shown = safe_url(url)
+        out.message(f"Using the server saved in the profile: {shown} (--base-url to change)")
+        return url
+    return None
+
+
+def _confirm_replace(path: Path, profile: str, new_key: str, force: bool) -> None:
+    """Replacing a profile's other key needs --force, or a yes on a terminal."""
+    from onepin._secret import mask
+    from onepin.credentials import load_profile
+
+    old = load_profile(path, profile).get("api_key")
+    if not old or old == new_key or force:
+        return
+    question = f"Replace the key saved in profile {profile} ({mask(old)})?"
+    if not sys.stdin.isatty() or settings().no_input:
+        raise click.UsageError(f"profile {profile} already has a key: pass --force to replace it")
+    if not click.confirm(question, err=True):
+        raise CliError("Cancelled; the saved key is unchanged.", code="CANCELLED", exit_code=2)
 
 
 def _key_from_session(
     out: Output, base: Credentials, name: str, scopes: list[str] | None
 ) -> CreatedApiKey:
     """A new API key created with a browser session token (``base.api_key``)."""
-    with open_client(base, refused="Invalid session token") as client:
+    with open_client(base, refused="Invalid session token") as client:  # a 403 says why
         created = client.api_keys.create(name=name, scopes=scopes)
     if not out.json_mode:
         out.message(f'Created API key "{created.name}" ({created.id}) for this login')
@@ -78,7 +118,17 @@ def _key_from_session(
     metavar="KEY",
     help="The API key. Others can read command lines: prefer the prompt or --with-token.",
 )
-@click.option("--with-token", is_flag=True, help="Read the key (or session token) from stdin.")
+@click.option(
+    "--with-token",
+    is_flag=True,
+    help="Read the key (or session token) from stdin (on a terminal: a hidden prompt).",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace the profile's saved key without asking (needed off a terminal); "
+    "set an invalid credentials file aside as .bak.",
+)
 @click.option(
     "--session-token",
     is_flag=True,
@@ -100,6 +150,7 @@ def login(
     with_token: bool,
     session_token: bool,
     key_name: str,
+    force: bool,
     scopes: tuple[str, ...],
     all_scopes: bool,
 ) -> None:
@@ -108,7 +159,8 @@ def login(
     The key comes from --key, --with-token (stdin), else a hidden prompt (or
     stdin when piped); it is op_live_ and 32 letters and digits. With
     --profile NAME it is saved as the [NAME] profile. The profile's base URL
-    is kept unless --base-url or ONEPIN_BASE_URL says otherwise.
+    is kept (and said so) unless --base-url or ONEPIN_BASE_URL says otherwise.
+    Replacing the profile's key asks first (--force: does not ask).
 
     \b
     Examples:
@@ -117,8 +169,9 @@ def login(
       onepin login --profile staging --base-url https://staging.onepin.ai
       onepin login --session-token --key-name laptop --scope workflows:read
     """  # noqa: D301 - \b keeps click from rewrapping the examples
-    from onepin.credentials import PROFILE, display_path, resolve, save_profile
+    from onepin.credentials import API_KEY_ENV, PROFILE, display_path, resolve, save_profile
 
+    check_environment()
     current = settings()
     out = current.out
     if sum((key is not None, with_token and not session_token, session_token)) > 1:
@@ -127,24 +180,32 @@ def login(
         raise click.UsageError("--workspace goes with --session-token (a key knows its workspace)")
     if not session_token and (scopes or all_scopes or key_name != "cli-generated"):
         raise click.UsageError("--scope, --all-scopes and --key-name go with --session-token")
-    profile, path = _preflight(out, current.profile)
+    profile, path = _preflight(out, current.profile, force)
+    if os.environ.get(API_KEY_ENV):
+        out.message(f"Note: {API_KEY_ENV} is set; login ignores it and saves the key given here")
+    base_url = current.base_url or _saved_url(out, path, profile)
     created = None
     if session_token:
         chosen = choose_scopes(out, scopes, all_scopes)
-        token = _read_secret(None, with_token, "session token")
-        base = resolve(token, current.base_url, profile=profile, path=path)
+        _confirm_replace(path, profile, "", force)
+        token = _read_secret(None, "session token")
+        base = resolve(token, base_url, profile=profile, path=path)
+        del token
         created = _key_from_session(out, base, key_name, chosen)
         creds = with_key(base, created.api_key)
     else:
-        secret = _read_secret(key or current.api_key, with_token, "API key")
+        secret = _read_secret(key or current.api_key, "API key")
         problem = key_problem(secret)
         if problem is not None:
             code = "BAD_KEY_PREFIX" if problem.startswith("Key must start") else "BAD_KEY_FORMAT"
             raise CliError(problem, code=code)
-        creds = resolve(secret, current.base_url, profile=profile, path=path)
+        creds = resolve(secret, base_url, profile=profile, path=path)
+        del secret
     try:
         with open_client(creds, refused=INVALID_KEY) as client:
             me = client.auth.whoami()
+        if created is None:
+            _confirm_replace(path, profile, creds.api_key, force)
         save_profile(creds.api_key, creds.base_url, path, profile=profile)
     except BaseException:
         if created is not None:  # never lose the only copy of a new key

@@ -28,6 +28,7 @@ __all__ = [
     "show_key",
     "show_secret",
     "show_whoami",
+    "status_fields",
     "to_builtins",
     "whoami_fields",
 ]
@@ -62,9 +63,14 @@ def audit_fields() -> tuple[str, ...]:
     return ("keys", "summary", "in_use")
 
 
+def status_fields() -> tuple[str, ...]:
+    """The fields of ``auth status --json``."""
+    return ("path", "active", "profiles", "env_override")
+
+
 def all_fields() -> set[str]:
     """Every field any command's ``--json FIELDS`` can name."""
-    return {*secret_fields(), *whoami_fields(), *logout_fields(), *audit_fields()}
+    return {*secret_fields(), *whoami_fields(), *logout_fields(), *audit_fields(), *status_fields()}
 
 
 def json_fields(available: Callable[[], Iterable[str]]) -> Callable[[F], F]:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from onepin.cli._context import needs_input
 from onepin.cli._output import Output
 
 if TYPE_CHECKING:
@@ -86,6 +87,7 @@ def choose_scopes(out: Output, scopes: tuple[str, ...], all_scopes: bool) -> lis
             "choose the new key's scopes: --scope SCOPE (repeat) or --all-scopes "
             "(every scope you have)"
         )
+    needs_input("the new key's scopes (--scope or --all-scopes)")
     out.message("Scopes: " + ", ".join(known_scopes()))
     chosen: list[str] | None = click.prompt(
         "Scopes for the new key (comma-separated, or 'all')", err=True, value_proc=_parse

@@ -138,7 +138,9 @@ def test_whoami_json(cli: Cli) -> None:
 def test_whoami_warns_when_env_overrides_the_file(cli: Cli) -> None:
     cli.login()
     other = cli.emulator.create_key(name="from-env")
-    result = cli("whoami", env={"ONEPIN_API_KEY": other.api_key})
+    # an env key goes to the env's server (never to the profile's)
+    env = {"ONEPIN_API_KEY": other.api_key, "ONEPIN_BASE_URL": cli.server.base_url}
+    result = cli("whoami", env=env)
     assert "Key name: from-env" in result.stdout
     assert "(key from ONEPIN_API_KEY)" in result.stderr
     assert "ONEPIN_API_KEY overrides the key saved in ~/.onepin/credentials" in result.stderr
@@ -147,7 +149,8 @@ def test_whoami_warns_when_env_overrides_the_file(cli: Cli) -> None:
 def test_global_api_key_flag_wins(cli: Cli) -> None:
     cli.login()
     other = cli.emulator.create_key(name="flag")
-    result = cli("--api-key", other.api_key, "whoami", env={"ONEPIN_API_KEY": "op_live_x"})
+    env = {"ONEPIN_API_KEY": "op_live_x", "ONEPIN_BASE_URL": cli.server.base_url}
+    result = cli("--api-key", other.api_key, "whoami", env=env)
     assert "Key name: flag" in result.stdout
     assert "(key from the --api-key flag)" in result.stderr
 
@@ -183,7 +186,7 @@ def test_twenty_concurrent_logins_leave_one_valid_file(cli: Cli) -> None:
     keys = [cli.emulator.create_key(name=f"k{n}").api_key for n in range(20)]
     procs = [
         subprocess.Popen(
-            [ONEPIN, "login", "--key", key, "--base-url", cli.server.base_url],
+            [ONEPIN, "login", "--key", key, "--base-url", cli.server.base_url, "--force"],
             env=cli.env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -199,3 +202,38 @@ def test_twenty_concurrent_logins_leave_one_valid_file(cli: Cli) -> None:
     assert saved["default"]["api_key"] in keys
     assert stat.S_IMODE(cli.creds.stat().st_mode) == 0o600
     assert [p.name for p in cli.creds.parent.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_an_env_or_flag_key_needs_no_home(cli: Cli) -> None:
+    key = cli.emulator.bootstrap.api_key
+    url = cli.server.base_url
+    env_key = cli("whoami", "--base-url", url, env={"HOME": "", "ONEPIN_API_KEY": key})
+    assert env_key.returncode == 0, env_key.stderr
+    assert "Key name: bootstrap" in env_key.stdout
+    flag = cli("whoami", "--api-key", key, env={"HOME": "", "ONEPIN_BASE_URL": url})
+    assert flag.returncode == 0, flag.stderr
+    unset = {k: v for k, v in cli.env.items() if k != "HOME"}
+    no_home = subprocess.run(
+        [ONEPIN, "whoami", "--base-url", url],
+        env={**unset, "ONEPIN_API_KEY": key},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert no_home.returncode == 0, no_home.stderr
+
+
+def test_whoami_names_the_server_on_stderr(cli: Cli) -> None:
+    cli.login()
+    result = cli("whoami")
+    assert len(result.stdout.splitlines()) == 5  # the documented lines, unchanged
+    assert f"Server: {cli.server.base_url}" in result.stderr.splitlines()
+
+
+def test_an_env_key_is_not_sent_to_the_profiles_server(cli: Cli) -> None:
+    cli.login()  # the profile's server is the emulator
+    other = cli.emulator.create_key(name="prod")
+    before = len(cli.emulator.requests)
+    result = cli("whoami", "--timeout", "1", env={"ONEPIN_API_KEY": other.api_key})
+    assert len(cli.emulator.requests) == before  # the env key never reached the saved URL
+    assert "Key name: prod" not in result.stdout

@@ -63,7 +63,7 @@ def test_credentials_path_is_a_directory(cli: Cli) -> None:
 
 def test_missing_credentials(cli: Cli) -> None:
     result = cli("whoami")
-    assert result.returncode == 1
+    assert result.returncode == 4  # authentication required
     assert "No OnePin API key found" in result.stderr
     assert "onepin login" in result.stderr
 
@@ -129,7 +129,7 @@ def test_revoked_saved_key(cli: Cli) -> None:
         cli.emulator.store.authenticate(f"Bearer {key.api_key}", None), key.id
     )
     result = cli("whoami")
-    assert result.returncode == 1
+    assert result.returncode == 4
     assert "401 INVALID_API_KEY" in result.stderr
     assert "onepin login" in result.stderr
 
@@ -213,8 +213,9 @@ def test_a_bad_key_from_the_environment_says_to_fix_the_variable(cli: Cli) -> No
     assert "onepin login" not in result.stderr
     assert cli.emulator.requests == []
     revoked = cli("whoami", env={"ONEPIN_API_KEY": "op_live_" + "Z" * 32, **url})
-    assert revoked.returncode == 1
+    assert revoked.returncode == 4  # authentication required
     assert "401" in revoked.stderr
+    assert f"(server {cli.server.base_url})" in revoked.stderr
     assert "fix or unset ONEPIN_API_KEY" in revoked.stderr
     assert "onepin login" not in revoked.stderr
 
@@ -264,3 +265,19 @@ def test_login_repairs_a_loose_file_and_says_so(cli: Cli) -> None:
     assert "Fixed the permissions of ~/.onepin/credentials" in result.stderr
     assert "0644" in result.stderr
     assert stat.S_IMODE(cli.creds.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("kind", ["fifo", "huge"])
+def test_an_odd_credentials_file_fails_at_once(cli: Cli, kind: str) -> None:
+    cli.creds.parent.mkdir(mode=0o700)
+    if kind == "fifo":
+        os.mkfifo(cli.creds, 0o600)
+    else:
+        cli.creds.write_text("# padding\n" * 400_000)  # 4 MB
+        os.chmod(cli.creds, 0o600)
+    started = time.monotonic()
+    result = cli("whoami")
+    assert time.monotonic() - started < 20
+    assert result.returncode == 1
+    assert f"Cannot read {cli.creds}" in result.stderr
+    assert_no_traceback(result)

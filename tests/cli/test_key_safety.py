@@ -40,7 +40,7 @@ def test_deleting_the_key_in_use_says_the_credentials_are_gone(cli: Cli) -> None
     env_key = cli.emulator.create_key(name="from-env")
     result = cli(
         "api-keys", "delete", "from-env", "--yes", "--force",
-        env={"ONEPIN_API_KEY": env_key.api_key},
+        env={"ONEPIN_API_KEY": env_key.api_key, "ONEPIN_BASE_URL": cli.server.base_url},
     )  # fmt: skip
     assert "no longer works; the key comes from ONEPIN_API_KEY" in result.stderr
 
@@ -92,7 +92,7 @@ def test_rotate_asks_on_a_terminal_and_needs_yes_when_piped(cli: Cli) -> None:
     assert "--yes" in result.stderr
     assert active(cli, other.id)
     question = 'Rotate API key "other"'
-    assert cli.answer("api-keys", "rotate", "other", question=question, reply="n") == 1
+    assert cli.answer("api-keys", "rotate", "other", question=question, reply="n") == 2  # cancelled
     assert active(cli, other.id)
 
 

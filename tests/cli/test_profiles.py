@@ -29,7 +29,7 @@ def test_login_and_logout_keep_everything_else(cli: Cli) -> None:
     cli.creds.write_text(HAND_KEPT)
     os.chmod(cli.creds, 0o600)
     key = cli.emulator.bootstrap.api_key
-    cli.login()
+    cli.login(None, "--force")  # replaces the saved key: asked for, or --force
     assert cli.creds.read_text() == HAND_KEPT.replace("op_live_" + "O" * 32, key).replace(
         "http://old.example", cli.server.base_url
     )
@@ -56,7 +56,7 @@ def test_profiles(cli: Cli) -> None:
     assert json.loads(root_flag.stdout) == {"name": "staging-key"}
 
     missing = cli("whoami", "--profile", "nope")
-    assert missing.returncode == 1
+    assert missing.returncode == 4
     assert "onepin login --profile nope" in missing.stderr
 
     out = cli("logout", "--profile", "staging")
@@ -67,7 +67,7 @@ def test_profiles(cli: Cli) -> None:
 
 def test_a_bad_profile_name_is_refused(cli: Cli) -> None:
     result = cli.try_login(None, "--profile", "a b")
-    assert result.returncode == 1
+    assert result.returncode == 2  # a usage error
     assert "profile name" in result.stderr
     assert cli.emulator.requests == []
 
@@ -80,7 +80,7 @@ def test_a_symlinked_file_is_written_through(cli: Cli) -> None:
     os.chmod(target, 0o600)
     cli.creds.parent.mkdir(mode=0o700)
     cli.creds.symlink_to(target)
-    cli.login()
+    cli.login(None, "--force")  # replaces the hand-kept key
     assert cli.creds.is_symlink()
     assert tomllib.loads(target.read_text())["default"]["api_key"] == cli.emulator.bootstrap.api_key
     assert "# kept by hand" in target.read_text()
