@@ -247,12 +247,21 @@ class KeyIterator:
             self._ahead.append((ticket, runner.start(partial(self._run_page, ticket))))
 
     async def _run_page(self, ticket: Ticket) -> Page[ApiKey]:
+        """Fetch a page for the runner; a page that landed frees its slot for the next.
+
+        A page that failed does not: its error ends the stream when the consumer
+        reaches it, so nothing more is started after it.
+        """
+        landed = False
         try:
-            return await self._fetch_page(ticket)
+            page = await self._fetch_page(ticket)
+            landed = True
+            return page
         finally:
             with self._lock:
                 self._running -= 1
-                self._top_up()
+                if landed:
+                    self._top_up()
 
     async def _fetch_page(self, ticket: Ticket) -> Page[ApiKey]:
         """One page (paced if the key is rate limited, within the stream's deadline)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from collections.abc import Iterator, Callable
 from contextlib import contextmanager
 from typing import Any
@@ -13,10 +14,10 @@ from typing import Any
 import httpx
 import pytest
 
-from onepin import KeyRange
+from onepin import APITimeoutError, KeyRange
 from onepin_sync import OnePinClient
 from onepin._synchronization import sleep
-from onepin.testing import RunningEmulator
+from onepin.testing import Fault, RunningEmulator
 
 pytestmark: list[pytest.MarkDecorator] = []
 
@@ -265,3 +266,36 @@ def test_aclose_ends_the_stream(client: OnePinClient, server: RunningEmulator) -
     stream.__next__()
     stream.close()
     assert [k for k in stream] == []
+
+
+def test_a_listing_deadline_bounds_the_whole_stream(server: RunningEmulator) -> None:
+    server.emulator.seed_keys(1999)
+    server.emulator.latency = 0.05  # 200 pages two at a time: about 5 s in all
+    with OnePinClient(
+        server.emulator.bootstrap.api_key, base_url=server.base_url, deadline=5
+    ) as client:
+        got: list[str] = []
+        started = time.monotonic()
+        with pytest.raises(APITimeoutError, match="listing's deadline of 0.5s"):
+            for key in client.api_keys.list(page_size=10, max_concurrency=2, deadline=0.5):
+                got.append(key.id)
+        elapsed = time.monotonic() - started
+    assert got  # it listed until the deadline
+    assert elapsed < 2.5  # not the 5 s the whole listing takes
+    with pytest.raises(ValueError, match="deadline"):
+        client.api_keys.list(deadline=0)
+
+
+def test_the_clients_deadline_still_bounds_each_page(server: RunningEmulator) -> None:
+    server.emulator.seed_keys(99)
+    with OnePinClient(
+        server.emulator.bootstrap.api_key, base_url=server.base_url, deadline=0.5, max_retries=0
+    ) as client:
+        stream = client.api_keys.list(page_size=10, deadline=60)
+        with stream:
+            stream.__next__()
+            server.emulator.inject(Fault.latency(3, path=KEYS, times=None))
+            with pytest.raises(APITimeoutError, match="call's deadline of 0.5s"):
+                for _ in stream:
+                    pass
+        server.emulator.clear_faults()

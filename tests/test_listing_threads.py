@@ -1,0 +1,76 @@
+"""What only the blocking twin's listings must show: threads, failures and forks."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+import onepin_sync
+from onepin import APITimeoutError
+from onepin.testing import Fault, RunningEmulator
+from tests.reliability._helpers import run_in_fork
+
+KEYS = "/api/v1/api-keys"
+
+
+def test_broken_off_listings_keep_no_thread(server: RunningEmulator) -> None:
+    server.emulator.seed_keys(1999)
+    before = threading.active_count()
+    with onepin_sync.OnePinClient(
+        server.emulator.bootstrap.api_key, base_url=server.base_url
+    ) as client:
+        kept = []
+        for _ in range(20):
+            stream = client.api_keys.list(page_size=20)
+            for n, _key in enumerate(stream):
+                if n == 150:  # past the first page: its window ran on worker threads
+                    break
+            kept.append(stream)  # broken off, and still referenced
+        assert threading.active_count() <= before
+    assert threading.active_count() <= before
+    assert len(kept) == 20
+
+
+def test_a_block_whose_pages_time_out_raises_at_the_first_failure(
+    server: RunningEmulator,
+) -> None:
+    server.emulator.seed_keys(1999)
+    with onepin_sync.OnePinClient(
+        server.emulator.bootstrap.api_key, base_url=server.base_url, timeout=0.5, max_retries=0
+    ) as client:
+        stream = client.api_keys.list(page_size=20)
+        with pytest.raises(APITimeoutError):  # noqa: PT012 - the failure comes mid-block
+            with stream:
+                next(stream)
+                server.emulator.inject(Fault.latency(3, path=KEYS, times=None))
+                started = time.monotonic()
+                for _ in stream:
+                    pass
+        elapsed = time.monotonic() - started
+        server.emulator.clear_faults()
+    # The first page to fail ends it; pages started after it are not waited for
+    # (each would hold the block another 0.5 s).
+    assert elapsed < 0.9, elapsed
+
+
+def test_a_forked_child_goes_on_with_its_parents_block(server: RunningEmulator) -> None:
+    server.emulator.seed_keys(1999)
+    token = server.emulator.bootstrap.api_key
+    with onepin_sync.OnePinClient(token, base_url=server.base_url, timeout=5) as client:
+        expected = [k.id for k in client.api_keys.list(page_size=20)]
+        with client.api_keys.list(page_size=20) as keys:
+            head = [next(keys).id for _ in range(30)]  # pages are in flight on worker threads
+
+            def child() -> str:
+                rest = [k.id for k in keys]
+                got = head + rest
+                return "ok" if got == expected else f"listed {len(got)} of {len(expected)}"
+
+            def parent() -> str:
+                rest = [k.id for k in keys]
+                return "ok" if head + rest == expected else "the parent's listing changed"
+
+            verdicts = run_in_fork(child, parent, limit=30)
+    assert verdicts == ("ok", "ok")
