@@ -41,13 +41,12 @@ def test_a_block_whose_pages_time_out_raises_at_the_first_failure(
         server.emulator.bootstrap.api_key, base_url=server.base_url, timeout=0.5, max_retries=0
     ) as client:
         stream = client.api_keys.list(page_size=20)
-        with pytest.raises(APITimeoutError):  # noqa: PT012 - the failure comes mid-block
-            with stream:
-                next(stream)
-                server.emulator.inject(Fault.latency(3, path=KEYS, times=None))
-                started = time.monotonic()
-                for _ in stream:
-                    pass
+        with pytest.raises(APITimeoutError), stream:  # noqa: PT012 - it fails mid-block
+            next(stream)
+            server.emulator.inject(Fault.latency(3, path=KEYS, times=None))
+            started = time.monotonic()
+            for _ in stream:
+                pass
         elapsed = time.monotonic() - started
         server.emulator.clear_faults()
     # The first page to fail ends it; pages started after it are not waited for
