@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 import onepin_sync
-from onepin import APITimeoutError
+from onepin import APITimeoutError, KeyRange
 from onepin.testing import Fault, RunningEmulator
+from tests._sync.test_listing_writes import active_now, check, random_writer, writing_client
 from tests.reliability._helpers import run_in_fork
 
 KEYS = "/api/v1/api-keys"
@@ -73,3 +76,21 @@ def test_a_forked_child_goes_on_with_its_parents_block(server: RunningEmulator) 
 
             verdicts = run_in_fork(child, parent, limit=30)
     assert verdicts == ("ok", "ok")
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_shards_listed_in_threads_under_writes_make_exactly_one_listing(
+    server: RunningEmulator, seed: int
+) -> None:
+    server.emulator.seed_keys(1999)
+    before = active_now(server)
+    with writing_client(server, random_writer(seed)) as client:
+        shards = client.api_keys.shards(4)
+
+        def list_shard(shard: KeyRange) -> list[str]:
+            return [k.id for k in client.api_keys.list(shard=shard, page_size=20)]
+
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            parts = list(pool.map(list_shard, shards))
+    check(server.emulator, before, list(itertools.chain(*parts)))
+    assert all(parts)
