@@ -111,8 +111,8 @@ def active_now(server: RunningEmulator) -> list[str]:
         return [k.id for k in c.api_keys.list()]
 
 
-def listed(client: OnePinClient, form: str) -> list[str]:
-    stream = client.api_keys.list(page_size=20)
+def listed(client: OnePinClient, form: str, max_concurrency: int | None = None) -> list[str]:
+    stream = client.api_keys.list(page_size=20, max_concurrency=max_concurrency)
     if form == "plain":
         return [k.id for k in stream]
     with stream:
@@ -126,14 +126,14 @@ def check(emulator: Emulator, before: list[str], got: list[str]) -> None:
     assert not missed, f"{len(missed)} keys active throughout never came out"
 
 
-@pytest.mark.parametrize("form", ["plain", "block"])
+@pytest.mark.parametrize(("form", "max_concurrency"), [("plain", 1), ("plain", 8), ("block", 8)])
 def test_a_revoke_and_a_create_after_each_page_miss_nothing(
-    server: RunningEmulator, form: str
+    server: RunningEmulator, form: str, max_concurrency: int
 ) -> None:
     server.emulator.seed_keys(999)
     before = active_now(server)
     with writing_client(server, revoke_one_and_create_one) as client:
-        got = listed(client, form)
+        got = listed(client, form, max_concurrency)
     assert len(server.emulator.requests) > 50  # the writes came between many pages
     check(server.emulator, before, got)
     assert set(got) <= set(before) | {k for k in got if k not in before}
