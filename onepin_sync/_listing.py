@@ -210,9 +210,11 @@ class KeyIterator:
         """Wait for the next page in order and hand it to the cursor; keep the window full."""
         with self._lock:
             self._top_up()
-            if not self._ahead and not self._running:
-                self._cursor.rewind()  # pages planned were lost (a failure ended a fill)
-                self._top_up()
+            if not self._ahead:
+                if not self._running:
+                    self._cursor.rewind()  # pages planned were lost (a failure ended a fill)
+                # Pages dropped as stale may still hold the window: start one anyway.
+                self._top_up(least=1)
             head = self._ahead.popleft() if self._ahead else None
         if head is None:
             return
@@ -228,11 +230,11 @@ class KeyIterator:
             self.pages_fetched += 1
         self._buffer.extend(keys)
 
-    def _top_up(self) -> None:
+    def _top_up(self, least: int = 0) -> None:
         """Start the pages the cursor plans while fewer than the window run (lock held).
 
         Called by the consumer and by each page as it lands, so a slot is
-        refilled as soon as it frees.
+        refilled as soon as it frees; ``least``: start that many pages anyway.
         """
         runner = self._runner
         if runner is None or self._closed:
@@ -242,7 +244,7 @@ class KeyIterator:
         want = min(width - self._running, 2 * width - len(self._ahead))
         if self._fill_started is not None:  # a plain fill starts two windows at most
             want = min(want, 2 * width - self._fill_started)
-        for ticket in self._cursor.plan(want):
+        for ticket in self._cursor.plan(max(want, least)):
             self._running += 1
             if self._fill_started is not None:
                 self._fill_started += 1

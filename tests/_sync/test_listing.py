@@ -221,6 +221,18 @@ def test_keys_pushed_back_mid_listing_are_not_listed_twice(sliding: bool) -> Non
 
 
 @pytest.mark.parametrize("sliding", [False, True])
+def test_more_than_a_page_inserted_in_front_makes_it_search_forward(sliding: bool) -> None:
+    items = [f"k{i:03d}" for i in range(400)]
+    server = ListServer(list(items))
+    front = [f"new-{i}" for i in range(25)]  # a newest-first server: more than a page
+    server.after[18] = lambda keys: keys.__setitem__(slice(0, 0), front)
+    server.after[27] = lambda keys: keys.__setitem__(slice(0, 0), [f"x{i}" for i in range(40)])
+    got = listed(server, sliding=sliding)
+    assert len(got) == len(set(got))
+    assert [k for k in got if k in items] == items
+
+
+@pytest.mark.parametrize("sliding", [False, True])
 def test_keys_pulled_forward_mid_listing_are_not_skipped(sliding: bool) -> None:
     items = [f"k{i:03d}" for i in range(200)]
     server = ListServer(list(items))
