@@ -94,3 +94,35 @@ def test_shards_listed_in_threads_under_writes_make_exactly_one_listing(
             parts = list(pool.map(list_shard, shards))
     check(server.emulator, before, list(itertools.chain(*parts)))
     assert all(parts)
+
+
+@pytest.mark.parametrize("form", ["plain", "block"])
+def test_a_writer_thread_running_alongside_makes_no_listing_miss_or_repeat(
+    server: RunningEmulator, form: str
+) -> None:
+    server.emulator.seed_keys(2999)
+    before = active_now(server)
+    write = random_writer(7)
+    stop = threading.Event()
+
+    def writer() -> None:
+        while not stop.is_set():
+            write(server.emulator, [])
+            time.sleep(0.0005)
+
+    thread = threading.Thread(target=writer)
+    with onepin_sync.OnePinClient(
+        server.emulator.bootstrap.api_key, base_url=server.base_url
+    ) as client:
+        thread.start()
+        try:
+            stream = client.api_keys.list(page_size=20)
+            if form == "plain":
+                got = [k.id for k in stream]
+            else:
+                with stream:
+                    got = [k.id for k in stream]
+        finally:
+            stop.set()
+            thread.join()
+    check(server.emulator, before, got)
