@@ -1,7 +1,7 @@
 """Row: one listing split over 2 processes against 1 process, on 200,000 keys.
 
 The 2-process job asks the SDK for 2 shards (``client.api_keys.shards(2)``,
-picklable offset ranges) and lists each with ``list(start=, stop=)`` in its own
+picklable key ranges) and lists each with ``list(shard=)`` in its own
 worker of a ``ProcessPoolExecutor``, with its own client, as the README shows
 to use every core; its clock includes planning and starting the workers. Both
 sides checksum the ids they see: the union must be exactly the full listing.
@@ -32,14 +32,14 @@ def missing_api() -> str | None:
     from onepin import ApiKeysResource
 
     parameters = inspect.signature(ApiKeysResource.list).parameters
-    if not hasattr(ApiKeysResource, "shards") or not {"start", "stop"} <= parameters.keys():
-        return "the SDK has no api_keys.shards(n) and list(start=, stop=) yet"
+    if not hasattr(ApiKeysResource, "shards") or "shard" not in parameters:
+        return "the SDK has no api_keys.shards(n) and list(shard=) yet"
     return None
 
 
 def _shard(server: Server, shard: Any) -> Run:
     """In a worker: list one shard with a client of its own."""
-    options = {"status": shard.status, "start": shard.start, "stop": shard.stop}
+    options = {"shard": shard}
     return sdk(server, "asyncio", "for", Digest(), options)
 
 

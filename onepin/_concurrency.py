@@ -1,13 +1,13 @@
 """Running calls side by side, in pairs: each async primitive has a blocking twin.
 
-``scripts/unasync.py`` renames ``AsyncBatches`` to ``Batches`` and
-``AsyncPrefetcher`` to ``Prefetcher``: task groups in async code, threads in
+``scripts/unasync.py`` renames ``AsyncPrefetcher`` to ``Prefetcher`` and
+``AsyncPending`` to ``Pending``: a task group in async code, a thread pool in
 the generated sync code.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -18,83 +18,9 @@ if TYPE_CHECKING:
     from concurrent.futures import Future as Pending
     from concurrent.futures import ThreadPoolExecutor
 
-__all__ = ["AsyncBatches", "AsyncPending", "AsyncPrefetcher", "Batches", "Pending", "Prefetcher"]
+__all__ = ["AsyncPending", "AsyncPrefetcher", "Pending", "Prefetcher"]
 
 T = TypeVar("T")
-
-
-class AsyncBatches:
-    """Runs batches of calls side by side, one batch at a time: a task group per batch.
-
-    Nothing outlives a batch, so there is nothing to close (``aclose()`` is
-    there for the blocking twin's sake).
-    """
-
-    def __init__(self, workers: int) -> None:
-        self._workers = workers
-
-    async def run(self, calls: Sequence[Callable[[], Awaitable[T]]]) -> list[T]:
-        """Run ``calls`` side by side; results in call order.
-
-        The first failure cancels the others and is raised as itself (not as a group).
-        """
-        results: list[T | None] = [None] * len(calls)
-        failure: list[BaseException] = []
-
-        async def run(i: int, call: Callable[[], Awaitable[T]]) -> None:
-            try:
-                results[i] = await call()
-            except Exception as exc:
-                if not failure:
-                    failure.append(exc)
-                tg.cancel_scope.cancel()
-
-        async with anyio.create_task_group() as tg:
-            for i, call in enumerate(calls):
-                tg.start_soon(run, i, call)
-        if failure:
-            raise failure[0]
-        return results  # type: ignore[return-value]
-
-    async def aclose(self) -> None:
-        """Nothing to release."""
-
-
-class Batches:
-    """The blocking twin: worker threads kept from one batch to the next.
-
-    They start with the first batch of more than one call and stop on
-    ``close()``, or when the stream holding them is dropped; between batches
-    they wait idle, running nothing.
-    """
-
-    def __init__(self, workers: int) -> None:
-        self._workers = workers
-        self._pool: ThreadPoolExecutor | None = None
-
-    def run(self, calls: Sequence[Callable[[], T]]) -> list[T]:
-        """Run ``calls`` side by side; results in call order (the first failure is raised)."""
-        if len(calls) == 1:
-            return [calls[0]()]
-        if self._pool is None:
-            from concurrent.futures import ThreadPoolExecutor
-
-            self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="onepin")
-        futures = [self._pool.submit(call) for call in calls]
-        try:
-            return [f.result() for f in futures]
-        finally:
-            for future in futures:  # after a failure, drop what has not started
-                future.cancel()
-
-    def close(self) -> None:
-        """Stop the worker threads (they are idle: batches run only inside ``run``)."""
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
-
-    def __del__(self) -> None:
-        self.close()
 
 
 class AsyncPending(Generic[T]):
@@ -163,8 +89,10 @@ class AsyncPrefetcher:
 class Prefetcher:
     """The blocking twin: a thread pool for the ``with`` block.
 
-    Leaving the block drops the calls not yet started and waits for the
-    running ones (a blocking request cannot be interrupted).
+    Leaving the block drops the calls not yet started. It waits for the running
+    ones (a blocking request cannot be interrupted) only when the block ends
+    without an error: after one, the error is raised at once and the requests
+    still running end on their own timeouts, then their threads.
     """
 
     def __init__(self, workers: int) -> None:
@@ -184,7 +112,7 @@ class Prefetcher:
         tb: TracebackType | None,
     ) -> None:
         assert self._pool is not None
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool.shutdown(wait=exc is None, cancel_futures=True)
 
     def start(self, call: Callable[[], T]) -> Pending[T]:
         """Start ``call`` on a worker thread; ``.result()`` waits for it."""

@@ -23,6 +23,7 @@ __all__ = [
     "OptionChanges",
     "as_timeout",
     "checked_concurrency",
+    "checked_deadline",
     "checked_token",
 ]
 
@@ -80,8 +81,7 @@ class ClientOptions(msgspec.Struct, frozen=True, kw_only=True):
         retries = self.max_retries
         if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
             _bad("max_retries must be an integer >= 0")
-        if self.deadline is not None and not _number(self.deadline, low=0.0, strict=True):
-            _bad(f"deadline must be None or a positive {_SECONDS}, got {self.deadline!r}")
+        checked_deadline(self.deadline)
         if not _number(self.max_retry_wait, low=0.0, strict=False):
             _bad(f"max_retry_wait must be {_SECONDS}, >= 0, got {self.max_retry_wait!r}")
         if not isinstance(self.trust_idempotency_keys, bool):
@@ -141,6 +141,16 @@ def checked_concurrency(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         _bad(f"max_concurrency must be an integer >= 1, got {value!r}")
     return value
+
+
+def checked_deadline(value: object) -> float | None:
+    """``value`` if it is a valid deadline (None, or positive seconds), else a clear error.
+
+    The one check of a deadline, for the client's (each call) and for a listing's own.
+    """
+    if value is not None and not _number(value, low=0.0, strict=True):
+        _bad(f"deadline must be None or a positive {_SECONDS}, got {value!r}")
+    return value  # type: ignore[return-value]
 
 
 def as_timeout(value: float | httpx.Timeout) -> httpx.Timeout:

@@ -62,7 +62,17 @@ class RateLimitPacer:
             return start - now
 
     def observe(self, remaining: str | None, reset: str | None) -> None:
-        """Learn from a response's rate-limit headers (strings, as sent)."""
+        """Learn from a response's rate-limit headers (strings, as sent).
+
+        A response with neither header means the key is no longer limited (the
+        limit was removed): the pacer forgets its rate and budget, so a client
+        that once listed with a limited key is not paced at that old rate for good.
+        """
+        if remaining is None and reset is None:
+            with self._lock:
+                self._interval = 0.0
+                self.budget = None
+            return
         if remaining is None or reset is None:
             return
         try:

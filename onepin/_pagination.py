@@ -12,13 +12,12 @@ from onepin._models import KeyStatus
 from onepin._wire import ListEnvelope
 
 __all__ = [
-    "Continuation",
     "KeyRange",
     "Page",
     "list_params",
     "next_offset",
     "page_from_envelope",
-    "split_ranges",
+    "split_offsets",
 ]
 
 T = TypeVar("T")
@@ -61,44 +60,31 @@ def page_from_envelope(envelope: ListEnvelope[T], *, offset: int, limit: int) ->
     )
 
 
-class Continuation(msgspec.Struct, frozen=True):
-    """Where a listing goes on after a page (``offset`` None: it is done).
+def next_offset(page: Page[Any]) -> int | None:
+    """Where the server says its rows go on after ``page`` (None: they end there).
 
-    ``mismatch`` is true when the server's ``next`` link disagrees with the
-    offset computed from the page (or the page looked like the last one, yet a
-    link follows), so pages computed ahead must not be trusted.
-    """
-
-    offset: int | None
-    mismatch: bool
-
-
-def next_offset(page: Page[Any]) -> Continuation:
-    """The continuation after ``page``: the server's ``next`` link checked against arithmetic.
-
-    A ``next`` link from a page with items wins: a listing goes on while the
-    server links further pages, even past a total it reported earlier. A link
-    that does not move forward (or is negative) raises ``APIResponseValidationError``.
+    A ``next`` link from a page with items wins over a count that is stale; a
+    page without a link goes on while the count says rows follow. A link that
+    does not move forward (or is negative) raises ``APIResponseValidationError``:
+    followed, it would list the same rows again, without end.
     """
     computed = page.offset + len(page.items)
-    done = not page.items or (page.total is not None and computed >= page.total)
+    if not page.items:
+        return None
     if page.next is None:
-        return Continuation(None, mismatch=not done and page.total is not None)
+        return computed if page.total is not None and computed < page.total else None
     try:
         linked = _linked_offset(page.next)
     except ValueError:
-        return Continuation(None if done else computed, mismatch=True)
-    if not page.items:  # an empty page ends a listing, whatever it links to
-        return Continuation(None, mismatch=True)
+        return computed if page.has_more else None
     if linked <= page.offset:
-        # Followed, such a link would list the same keys again, without end.
         raise APIResponseValidationError(
             f"The server's next link (offset {linked}) does not move past the page at"
             f" offset {page.offset}: the listing cannot go on",
             status_code=200,
             request_id=page.request_id,
         )
-    return Continuation(linked, mismatch=done or linked != computed)
+    return linked
 
 
 _OFFSET_PARAM = re.compile(r"[?&]offset=([^&#]*)")
@@ -129,24 +115,30 @@ def list_params(offset: int, limit: int, status: str) -> dict[str, str | int]:
 
 
 class KeyRange(msgspec.Struct, frozen=True):
-    """A slice of a key listing, to list in a worker process of its own.
+    """A slice of a key listing, to list in a worker of its own: ``list(shard=r)``.
 
-    ``stop`` None: to the end, keys created meanwhile included. Picklable;
-    list it with ``client.api_keys.list(status=r.status, start=r.start, stop=r.stop)``.
+    It starts after the key ``after`` (None: at the start) and ends with the key
+    ``until`` (None: at the end, keys created meanwhile included); ``start`` and
+    ``stop`` are where those keys were when the listing was cut (offsets of the
+    ``status=all`` view), where a worker starts looking. Picklable; it holds key
+    ids, no secret.
     """
 
     start: int
     stop: int | None
     status: str = KeyStatus.ACTIVE
+    after: str | None = None
+    until: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        """Whether the range holds no key at all (more shards than keys)."""
+        return self.stop is not None and self.stop <= self.start
 
 
-def split_ranges(total: int, parts: int, status: str) -> list[KeyRange]:
-    """``parts`` contiguous ranges covering offsets ``0..total``, as even as can be."""
+def split_offsets(total: int, parts: int) -> list[int]:
+    """Where ``parts`` contiguous ranges over ``total`` rows start, as even as can be."""
     if parts < 1:
         raise ValueError("the number of shards must be >= 1")
     size = -(-total // parts)  # ceiling division
-    bounds = [min(i * size, total) for i in range(parts)]
-    return [
-        KeyRange(start, bounds[i + 1] if i + 1 < parts else None, str(status))
-        for i, start in enumerate(bounds)
-    ]
+    return [min(i * size, total) for i in range(parts)]

@@ -1,18 +1,20 @@
 """How many pages a listing keeps in flight: an adaptive window, pure arithmetic.
 
-Additive increase, multiplicative decrease, as TCP and concurrency limiters
-do, decided once per round (as many pages as the window held when the round
-began). Two latencies tell the story: the round's fastest page says whether
-the server queues (one quick answer means it does not), and the round's mean
-whether pages queue on this side (a window wider than this process can decode
-in a round trip only spends CPU on idle connections). From one page the window
-doubles each round ("slow start") until the first sign of trouble, then grows
-by one page a round. A 429 or 503 (or a page that failed) halves it; a round
-whose fastest page took more than ``tolerance`` times the best seen, or whose
-mean took more than ``queueing`` times its fastest, cuts it by a quarter. (A
-window of pages sent together whose decoding takes as long as a round trip
-has a mean of about 1.5 times its fastest: wider, this process is the limit.) It
-never exceeds ``cap`` nor what the server's ``X-RateLimit-Remaining`` allows.
+No slow start. As TCP's initial window carries what the path can take from the
+first round trip (RFC 6928), the first page sizes the first full window: the
+pages its round trip leaves room for (its latency over its CPU: wider, pages
+would queue for this process's CPU), never fewer than a hand-written gather of
+``floor`` pages, never more than ``cap`` nor the pages left.
+
+Then, as concurrency limiters do (Netflix's Gradient2), it is decided once per
+round (as many pages as the window held when the round began). A 429 or 503
+(or a page that failed) halves the window; a round whose fastest page took more
+than ``tolerance`` times the best seen (the server queues), or whose mean took
+more than ``queueing`` times its fastest (pages queue for this process's CPU),
+cuts it by a quarter. A healthy round regrows fast after a cut (by half, up to
+the size before the cut) and by an eighth beyond it. The pages left are taken
+in the current round when they fit under the cap, rather than in a round of
+their own. It never exceeds ``cap`` nor the server's ``X-RateLimit-Remaining``.
 """
 
 from __future__ import annotations
@@ -27,22 +29,30 @@ class AdaptiveWindow:
 
     Args:
         cap: the most pages ever in flight (the user's ``max_concurrency``).
+        floor: the first window's least size (a hand-written gather's width).
         tolerance: how many times the best latency seen still counts as "held".
         queueing: how many times a round's fastest page its mean may take.
         slack: seconds of latency growth always tolerated (noise at tiny latencies).
     """
 
     def __init__(
-        self, cap: int, *, tolerance: float = 2.0, queueing: float = 1.5, slack: float = 0.005
+        self,
+        cap: int,
+        *,
+        floor: int = 8,
+        tolerance: float = 2.0,
+        queueing: float = 1.5,
+        slack: float = 0.005,
     ) -> None:
         if cap < 1:
             raise ValueError("the window's cap must be >= 1")
         self.cap = cap
+        self._floor = floor
         self._tolerance = tolerance
         self._queueing = queueing
         self._slack = slack
-        self._size = 1.0
-        self._threshold = float(cap)  # slow start until here
+        self._size = 1.0  # the first page comes alone
+        self._peak = 0.0  # the size before the last cut: regrow fast up to it
         self._best = math.inf  # the fastest page of any round (drifting up slowly)
         self._budget: int | None = None
         self._round_left = 1  # pages until the round ends
@@ -58,6 +68,27 @@ class AdaptiveWindow:
         if self._budget is not None:
             size = min(size, self._budget)
         return max(1, size)
+
+    def in_flight(self, pages_left: int | None) -> int:
+        """Pages to keep in flight with ``pages_left`` still to request (None: unknown).
+
+        The last pages join the current round when they fit under the cap (and
+        within half a window more), instead of costing a round trip of their own.
+        """
+        size = self.size
+        if pages_left is None or self._budget is not None:
+            return size
+        if pages_left <= self.cap and pages_left <= size + size // 2 + 1:
+            return max(1, pages_left)
+        return size
+
+    def on_first_page(self, latency: float, cpu: float) -> None:
+        """Size the first full window from the first page: its ``latency`` and ``cpu`` seconds."""
+        by_cpu = latency / max(cpu, 1e-4) + 1  # pages a round trip leaves the CPU room for
+        self._size = float(min(self.cap, max(self._floor, math.ceil(by_cpu))))
+        self._best = latency
+        self._round_left = self.size
+        self._reset_round()
 
     def on_page(
         self, latency: float, *, throttled: bool = False, budget: int | None = None
@@ -91,18 +122,21 @@ class AdaptiveWindow:
             self._shrink(0.75)  # the server queues
         elif mean > fastest * self._queueing + self._slack:
             self._shrink(0.75)  # pages queue here: a wider window only costs CPU
-        elif self._size < self._threshold:
-            self._size = min(self._size * 2, self.cap)
+        elif self._size < self._peak:
+            self._size = min(self._peak, self._size * 1.5, self.cap)  # regrow fast after a cut
         else:
-            self._size = min(self._size + 1, self.cap)
+            self._size = min(self._size + max(1.0, self._size / 8), self.cap)
         # A server that got slower for good slowly redefines what "held" means.
         self._best = min(self._best * 1.05, fastest)
         self._round_left = self.size
+        self._reset_round()
+
+    def _reset_round(self) -> None:
         self._round_best = math.inf
         self._round_sum = 0.0
         self._round_pages = 0
         self._round_troubled = False
 
     def _shrink(self, factor: float) -> None:
+        self._peak = self._size
         self._size = max(1.0, self._size * factor)
-        self._threshold = self._size

@@ -36,7 +36,6 @@ RULES: list[tuple[str, str]] = [
     (r"\basync_running_loop\b", "running_loop"),
     (r"\bAsyncTransport\b", "Transport"),
     (r"\basync_sleep\b", "sleep"),
-    (r"\bAsyncBatches\b", "Batches"),
     (r"\bAsyncPrefetcher\b", "Prefetcher"),
     (r"\bAsyncPending\b", "Pending"),
     # libraries' async classes and their blocking counterparts

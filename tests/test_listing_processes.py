@@ -13,7 +13,7 @@ from onepin.testing import RunningEmulator
 def list_range(base_url: str, token: str, shard: KeyRange) -> list[str]:
     """What a worker process does: its own client, its own range."""
     with onepin_sync.OnePinClient(token, base_url=base_url) as client:
-        keys = client.api_keys.list(status=shard.status, start=shard.start, stop=shard.stop)
+        keys = client.api_keys.list(shard=shard)
         return [key.id for key in keys]
 
 

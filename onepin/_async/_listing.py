@@ -1,19 +1,27 @@
-"""The key stream of ``client.api_keys.list()``: every key, in server order, each once."""
+"""The key stream of ``client.api_keys.list()``: a thin scheduler around a pure cursor.
+
+What to fetch and what to yield is decided by ``onepin._cursor.ListingCursor``
+(no I/O); how many pages run at once by ``onepin._window.AdaptiveWindow``. This
+module only runs the pages the cursor plans, as many at once as the window says,
+and hands them back to the cursor in order.
+"""
 
 from __future__ import annotations
 
+import os
 import time
 from collections import deque
 from functools import partial
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol
 
-from onepin._concurrency import AsyncBatches, AsyncPrefetcher
-from onepin._exceptions import OnePinError
+from onepin._concurrency import AsyncPrefetcher
+from onepin._cursor import ListingCursor, Ticket
+from onepin._exceptions import APITimeoutError, OnePinError
 from onepin._models import ApiKey
 from onepin._pacing import RateLimitPacer
-from onepin._pagination import Page, next_offset
-from onepin._synchronization import AsyncThreadLock
+from onepin._pagination import Page
+from onepin._synchronization import AsyncDeadline, AsyncThreadLock
 from onepin._window import AdaptiveWindow
 
 if TYPE_CHECKING:
@@ -23,7 +31,7 @@ __all__ = ["KeyIterator", "PageFetcher"]
 
 
 class PageFetcher(Protocol):
-    """How a listing gets ``limit`` keys from ``offset``."""
+    """How a listing gets ``limit`` rows of the ``status=all`` view from ``offset``."""
 
     async def __call__(self, *, offset: int, limit: int) -> Page[ApiKey]:
         """Fetch one page."""
@@ -31,94 +39,107 @@ class PageFetcher(Protocol):
 
 
 class KeyIterator:
-    """An async stream of every key of a listing, in server order, each once.
+    """An async stream of the keys of a listing, in server order.
 
-    The first page comes alone (it tells the total); then pages are fetched
-    side by side in an adaptive window (``onepin._window``): it starts at two
-    pages, widens while page latency holds and no 429/503 comes back, narrows
-    when either changes, and never passes ``max_concurrency`` nor the server's
-    ``X-RateLimit-Remaining``; a rate-limited key's pages are also paced to its
-    allowed rate. Offsets computed ahead are checked against the server's
-    ``next`` links; where they disagree, or the total is unknown, the stream
-    follows the links one page at a time.
+    **What comes out.** Every key that is in the requested status from the
+    start of the listing to its end comes out exactly once; no id comes out
+    twice; keys created, revoked or otherwise changing status meanwhile may or
+    may not come out. This holds for a server whose ``status=all`` view keeps
+    revoked rows in a stable order (OnePin revokes by a soft delete): the
+    stream walks that view, keeps the requested status on this side, and
+    overlaps each page with the one before by one key to find its place again
+    (see ``onepin._cursor``). A server that removed a row for good would make
+    the stream raise ``APIResponseValidationError`` rather than skip keys.
 
-    What runs when:
+    **How fast.** The first page comes alone; it sizes the first full window
+    (``onepin._window``): as wide as its round trip leaves room for, at least
+    eight pages, at most ``max_concurrency`` and the pages left. The window
+    then slides, narrows on 429/503, latency growth or pages queueing for this
+    process's CPU, regrows fast, and never passes the server's
+    ``X-RateLimit-Remaining``; a rate-limited key's pages are also paced.
+
+    **What runs when.**
 
     * Iterated directly (``async for key in client.api_keys.list()``), requests
-      run only inside ``__anext__``: when its buffer is empty it fetches a
-      window of pages side by side and returns once they are all in. Nothing
-      runs between two items, so leaving the loop early leaves nothing behind
-      (the sync twin's worker threads wait idle between windows and stop when
-      the stream ends, is closed or is dropped).
-    * As a context manager, the window slides: requests keep running in the
-      block's task group while you consume, so the next pages are usually
-      there when you need them. Leaving the block, or ``aclose()``, cancels
-      them::
+      run only inside ``__anext__`` when its buffer is empty: it slides the
+      window over up to two windows' worth of pages, then lets the last ones
+      land and returns. Nothing runs between two items, so leaving the loop
+      early leaves nothing behind (the sync twin's worker threads live only
+      inside that call).
+    * As a context manager the window slides all along: requests keep running
+      in the block's task group while you consume; leaving the block, or
+      ``aclose()``, cancels them (the sync twin does not wait for them when
+      the block ends with an error)::
 
           async with client.api_keys.list(status="all") as keys:
               async for key in keys:
                   ...
 
-    Writes during a listing: keys created meanwhile come at the end (the
-    stream follows ``next`` links past the total it first saw). A key met in
-    the last two pages is never yielded again; when one comes back (keys were
-    inserted before it), or the total shrinks (keys were deleted; the stream
-    steps back by as much), the stream drops the pages fetched ahead and goes
-    on one page at a time, so every key that exists throughout comes out
-    exactly once.
+    **Deadlines.** The client's ``deadline=`` bounds each page (every attempt
+    and wait of it); ``list(deadline=...)`` bounds the whole stream, from its
+    first page to its last: past it the stream raises ``APITimeoutError``.
     """
 
     def __init__(
         self,
         fetch: PageFetcher,
         pacer: RateLimitPacer,
+        cursor: ListingCursor,
         *,
-        page_size: int,
         max_concurrency: int,
-        start: int = 0,
-        stop: int | None = None,
+        deadline: float | None = None,
     ) -> None:
         self._fetch = fetch
         self._pacer = pacer
-        self._page_size = page_size
-        self._stop = stop
+        self._cursor = cursor
         self._window = AdaptiveWindow(max_concurrency)
+        self._sized = False  # whether the first page has sized the window
+        self._deadline = deadline
+        self._ends_at: float | None = None
         self._buffer: deque[ApiKey] = deque()
-        self._offset: int | None = start if stop is None or start < stop else None
-        self._sequential = False
-        self._recent: deque[set[str]] = deque(maxlen=2)  # ids of the last pages taken
-        self._peak_total: int | None = None  # the highest total seen since the last step back
-        self._shrunk = 0  # keys deleted since then
-        self._generation = 0  # step backs so far: older pages tell nothing new
-        self._batches = AsyncBatches(max_concurrency)  # the windows of plain iteration
-        self._prefetcher: AsyncPrefetcher | None = None  # the sliding window of `async with`
-        # The sliding window: pages requested ahead, in order, and how many still run.
-        self._ahead: deque[tuple[int, AsyncPending[Page[ApiKey]]]] = deque()
-        self._next_start = start
+        # Pages started, in the cursor's order; how many still run; how many a fill may start.
+        self._ahead: deque[tuple[Ticket, AsyncPending[Page[ApiKey]]]] = deque()
         self._running = 0
-        self._lock = AsyncThreadLock()  # the sync twin's workers refill from their threads
-        self.total: int | None = None
-        """The total the server last reported (None before the first page, or if not counted)."""
+        self._fill_started: int | None = None  # pages a plain fill started (None: no fill)
+        self._runner: AsyncPrefetcher | None = None  # where pages run now
+        self._block: AsyncPrefetcher | None = None  # the `async with` block's, if open
+        self._closed = False
+        self._pid = os.getpid()
+        self._lock = AsyncThreadLock()  # the sync twin's workers plan from their threads
         self.pages_fetched = 0
-        """How many pages were consumed from the server so far."""
+        """How many pages were taken from the server so far."""
+
+    @property
+    def total(self) -> int | None:
+        """The server's last count of the rows the stream walks (None: before a page, or uncounted).
+
+        The stream walks every key of the workspace whatever its status (the
+        ``status=all`` view), so this is the exact size of a ``status="all"``
+        listing and an upper bound of the others: the count of a single status
+        is not known until the stream ends.
+        """
+        return self._cursor.total
 
     def __aiter__(self) -> KeyIterator:
         return self
 
     async def __anext__(self) -> ApiKey:
         while not self._buffer:
-            if self._offset is None:
-                await self._batches.aclose()
+            if self._closed or self._cursor.done:
                 raise StopAsyncIteration
-            await self._fill(self._offset)
+            self._check_process()
+            if self._block is not None:
+                await self._take_next()
+            else:
+                await self._fill()
         return self._buffer.popleft()
 
     async def __aenter__(self) -> KeyIterator:
-        if self._prefetcher is not None:
+        if self._block is not None:
             raise RuntimeError("this key stream is already open")
-        prefetcher = AsyncPrefetcher(self._window.cap)
-        await prefetcher.__aenter__()
-        self._prefetcher = prefetcher
+        block = AsyncPrefetcher(self._window.cap)
+        await block.__aenter__()
+        self._block = self._runner = block
         return self
 
     async def __aexit__(
@@ -128,151 +149,160 @@ class KeyIterator:
         tb: TracebackType | None,
     ) -> None:
         with self._lock:
-            prefetcher, self._prefetcher = self._prefetcher, None
+            block, self._block, self._runner = self._block, None, None
             self._ahead.clear()
+            self._closed = True  # a closed stream yields nothing more
         self._buffer.clear()
-        self._offset = None  # a closed stream yields nothing more
-        await self._batches.aclose()
-        if prefetcher is not None:
-            await prefetcher.__aexit__(exc_type, exc, tb)
+        if block is not None:
+            await block.__aexit__(exc_type, exc, tb)
 
     async def aclose(self) -> None:
         """End the stream now: cancel what its window still runs; it yields nothing more."""
         await self.__aexit__(None, None, None)
 
-    async def _fill(self, offset: int) -> None:
-        """Fetch the page at ``offset`` (and, in a window, those after it); take them in order."""
-        if self.total is None or self._sequential:
-            pages = [await self._fetch_page(offset)]
-        elif self._prefetcher is not None:
-            pages = [await self._next_ahead(self._prefetcher, offset)]
-        else:
-            offsets = self._plan(offset, self._window.size)
-            pages = await self._batches.run([partial(self._fetch_page, o) for o in offsets])
-        for i, page in enumerate(pages):
-            if i + 1 < len(pages):
-                expected: int | None = pages[i + 1].offset
-            else:
+    def _check_process(self) -> None:
+        """In a forked child, the parent's pages in flight never land: plan them again here.
+
+        The parent's workers (and their lock, perhaps held at the fork) are left
+        alone; the child goes on with fills of its own, as if iterated directly.
+        """
+        if os.getpid() == self._pid:
+            return
+        self._pid = os.getpid()
+        self._lock = AsyncThreadLock()
+        self._ahead.clear()
+        self._running = 0
+        self._block = self._runner = None
+        self._cursor.rewind()
+
+    async def _fill(self) -> None:
+        """Iterated directly: slide over up to two windows of pages, then let them land.
+
+        The first page, and every page of a window of one, is fetched right here.
+        """
+        if not self._sized or self._window.cap == 1:
+            with self._lock:
+                self._cursor.rewind()
+                ticket = self._cursor.plan(1)[0]
+            page = await self._fetch_page(ticket)
+            with self._lock:
+                keys = self._cursor.take(ticket, page)
+            self.pages_fetched += 1
+            self._buffer.extend(keys)
+            return
+        async with AsyncPrefetcher(self._window.cap) as runner:
+            with self._lock:
+                self._runner = runner
+                self._fill_started = 0
+            try:
+                await self._take_next()
+                while self._ahead and not self._closed:
+                    await self._take_next()
+            finally:
                 with self._lock:
-                    expected = self._ahead[0][0] if self._ahead else None
-            if not self._take(page, expected):
-                return
+                    self._runner = None
+                    self._fill_started = None
+                    self._ahead.clear()
 
-    def _end(self) -> int:
-        """Where offsets computed ahead stop: the total, or the range's stop."""
-        total = self.total or 0
-        return total if self._stop is None else min(total, self._stop)
+    async def _take_next(self) -> None:
+        """Wait for the next page in order and hand it to the cursor; keep the window full."""
+        with self._lock:
+            self._top_up()
+            if not self._ahead:
+                if not self._running:
+                    self._cursor.rewind()  # pages planned were lost (a failure ended a fill)
+                # Pages dropped as stale may still hold the window: start one anyway.
+                self._top_up(least=1)
+            head = self._ahead.popleft() if self._ahead else None
+        if head is None:
+            return
+        ticket, pending = head
+        page = await pending.result()
+        with self._lock:
+            generation = self._cursor.generation
+            keys = self._cursor.take(ticket, page)
+            if self._cursor.generation != generation:
+                self._ahead.clear()  # pages planned before are stale: let them go
+            self._top_up()
+        if ticket.generation == generation:
+            self.pages_fetched += 1
+        self._buffer.extend(keys)
 
-    def _plan(self, first: int, count: int) -> list[int]:
-        """``first`` and the offsets of up to ``count - 1`` pages after it, within the end."""
-        size = self._page_size
-        return [first, *range(first + size, min(self._end(), first + count * size), size)]
+    def _top_up(self, least: int = 0) -> None:
+        """Start the pages the cursor plans while fewer than the window run (lock held).
 
-    async def _fetch_page(self, offset: int) -> Page[ApiKey]:
-        """One page (paced by the client if the key is rate limited); the window learns from it."""
-        limit = self._page_size if self._stop is None else min(self._page_size, self._stop - offset)
-        throttles = self._pacer.throttles
-        generation = self._generation
-        started = time.monotonic()
+        Called by the consumer and by each page as it lands, so a slot is
+        refilled as soon as it frees; ``least``: start that many pages anyway.
+        """
+        runner = self._runner
+        if runner is None or self._closed:
+            return
+        left = self._cursor.remaining_pages()
+        width = self._window.in_flight(None if left is None else left + self._running)
+        want = min(width - self._running, 2 * width - len(self._ahead))
+        if self._fill_started is not None:  # a plain fill starts two windows at most
+            want = min(want, 2 * width - self._fill_started)
+        for ticket in self._cursor.plan(max(want, least)):
+            self._running += 1
+            if self._fill_started is not None:
+                self._fill_started += 1
+            self._ahead.append((ticket, runner.start(partial(self._run_page, ticket))))
+
+    async def _run_page(self, ticket: Ticket) -> Page[ApiKey]:
+        """Fetch a page for the runner; a page that landed frees its slot for the next.
+
+        A page that failed does not: its error ends the stream when the consumer
+        reaches it, so nothing more is started after it.
+        """
+        landed = False
         try:
-            page = await self._fetch(offset=offset, limit=limit)
+            page = await self._fetch_page(ticket)
+            landed = True
+            return page
+        finally:
+            with self._lock:
+                self._running -= 1
+                if landed:
+                    self._top_up()
+
+    async def _fetch_page(self, ticket: Ticket) -> Page[ApiKey]:
+        """One page (paced if the key is rate limited, within the stream's deadline)."""
+        first, self._sized = not self._sized, True
+        throttles = self._pacer.throttles
+        started, cpu = time.monotonic(), time.thread_time()
+        try:
+            page = await self._within_deadline(ticket)
         except OnePinError:
             with self._lock:
                 self._window.on_failure()
             raise
         latency = time.monotonic() - started
         with self._lock:
-            self._window.on_page(
-                latency, throttled=self._pacer.throttles != throttles, budget=self._pacer.budget
-            )
-            if page.total is not None and generation == self._generation:
-                peak = self._peak_total
-                if peak is not None and page.total < peak:
-                    self._shrunk = max(self._shrunk, peak - page.total)
-                self._peak_total = page.total if peak is None else max(peak, page.total)
+            if first:
+                self._window.on_first_page(latency, time.thread_time() - cpu)
+            else:
+                throttled = self._pacer.throttles != throttles
+                self._window.on_page(latency, throttled=throttled, budget=self._pacer.budget)
         return page
 
-    async def _next_ahead(self, prefetcher: AsyncPrefetcher, offset: int) -> Page[ApiKey]:
-        """The page at ``offset``, with the window's requests running behind it."""
-        with self._lock:
-            if not self._ahead or self._ahead[0][0] != offset:
-                self._ahead.clear()  # the listing moved elsewhere: drop the guesses
-                self._next_start = offset
-            self._top_up(prefetcher)
-            head = self._ahead.popleft() if self._ahead else None
-        if head is None:  # nothing could start (past the total): ask directly
-            return await self._fetch_page(offset)
-        return await head[1].result()
-
-    def _top_up(self, prefetcher: AsyncPrefetcher) -> None:
-        """Start requests while fewer than the window run and fewer than twice it wait.
-
-        Called with the lock held, by the consumer and by each request as it
-        finishes, so a slot is refilled as soon as it frees.
-        """
-        if self.total is None or self._sequential:
-            return
-        end = self._end()
-        size = self._window.size
-        while self._running < size and len(self._ahead) < 2 * size and self._next_start < end:
-            start = self._next_start
-            self._next_start += self._page_size
-            self._running += 1
-            self._ahead.append((start, prefetcher.start(partial(self._fetch_ahead, start))))
-
-    async def _fetch_ahead(self, offset: int) -> Page[ApiKey]:
+    async def _within_deadline(self, ticket: Ticket) -> Page[ApiKey]:
+        """The page, or ``APITimeoutError`` once the stream's own deadline has passed."""
+        if self._deadline is None:
+            return await self._fetch(offset=ticket.offset, limit=ticket.limit)
+        if self._ends_at is None:
+            self._ends_at = time.monotonic() + self._deadline
+        left = self._ends_at - time.monotonic()
+        if left <= 0:
+            raise self._exceeded()
         try:
-            return await self._fetch_page(offset)
-        finally:
-            with self._lock:
-                self._running -= 1
-                if self._prefetcher is not None:
-                    self._top_up(self._prefetcher)
+            async with AsyncDeadline(left):
+                return await self._fetch(offset=ticket.offset, limit=ticket.limit)
+        except APITimeoutError as exc:
+            if self._ends_at - time.monotonic() <= 0.001:
+                raise self._exceeded() from exc
+            raise
 
-    def _take(self, page: Page[ApiKey], expected: int | None) -> bool:
-        """Buffer the new keys of ``page``; work out where the listing goes on.
-
-        ``expected`` is the offset of the page fetched to follow it, if any.
-        False: the pages fetched after this one are not to be taken.
-        """
-        self.pages_fetched += 1
-        with self._lock:
-            shrunk, self._shrunk = self._shrunk, 0
-            if shrunk:
-                self._peak_total = None
-                self._generation += 1
-        if shrunk:
-            # Keys were deleted meanwhile: those not listed yet moved back by up to
-            # `shrunk` places. Step back (as far as the ids remembered reach).
-            remembered = sum(len(ids) for ids in self._recent)
-            self._go_on(max(0, page.offset - min(shrunk, remembered)), sequential=True)
-            return False
-        items = page.items if self._stop is None else page.items[: self._stop - page.offset]
-        seen = set().union(*self._recent) if self._recent else ()
-        fresh = [k for k in items if k.id not in seen] if seen else items
-        self._buffer.extend(fresh)
-        self._recent.append({k.id for k in items})
-        self.total = page.total
-        following = next_offset(page)
-        if following.offset is None or (
-            self._stop is not None and page.offset + len(items) >= self._stop
-        ):
-            self._go_on(None, sequential=False)
-            return False
-        if (
-            following.mismatch
-            or len(fresh) < len(items)  # keys moved forward: pages fetched ahead may miss some
-            or (expected is not None and expected != following.offset)
-        ):
-            # The pages do not fit together as computed: follow the server's links from here.
-            self._go_on(following.offset, sequential=True)
-            return False
-        self._offset = following.offset
-        return True
-
-    def _go_on(self, offset: int | None, *, sequential: bool) -> None:
-        """Continue at ``offset`` (None: the end), dropping the pages requested ahead."""
-        self._offset = offset
-        with self._lock:
-            self._sequential = self._sequential or sequential
-            self._ahead.clear()
+    def _exceeded(self) -> APITimeoutError:
+        return APITimeoutError(
+            f"The listing's deadline of {self._deadline:g}s was exceeded", request_sent=True
+        )

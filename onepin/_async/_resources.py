@@ -12,10 +12,11 @@ from urllib.parse import quote
 import msgspec
 
 from onepin._async._listing import KeyIterator
+from onepin._cursor import ListingCursor
 from onepin._models import ApiKey, CreatedApiKey, KeyStatus, RotatedApiKey, WhoAmI
-from onepin._options import ClientOptions, checked_concurrency
+from onepin._options import ClientOptions, checked_concurrency, checked_deadline
 from onepin._pacing import RateLimitPacer
-from onepin._pagination import KeyRange, Page, list_params, page_from_envelope, split_ranges
+from onepin._pagination import KeyRange, Page, list_params, page_from_envelope, split_offsets
 from onepin._types import NOT_GIVEN, NotGiven
 from onepin._wire import Decoders
 
@@ -96,53 +97,93 @@ class ApiKeysResource:
     def list(
         self,
         *,
-        status: KeyStatus | str = KeyStatus.ACTIVE,
+        status: KeyStatus | str | None = None,
         page_size: int = 100,
         max_concurrency: int | None = None,
-        start: int = 0,
-        stop: int | None = None,
+        shard: KeyRange | None = None,
+        deadline: float | None = None,
     ) -> KeyIterator:
-        """Every key from offset ``start`` (to ``stop``, else the end), in server order.
+        """Every key of ``status`` (default ``active``), in server order: see ``KeyIterator``.
 
         ``async for key in client.api_keys.list():`` fetches pages side by side
-        in a window that adapts to the server (see ``KeyIterator``), up to
-        ``max_concurrency`` pages (default: the client's). Keys still come out
-        in order, each once, and at most a window of pages is held in memory.
-        ``start``/``stop`` list a range, as ``shards()`` hands out.
+        in a window that adapts to the server, up to ``max_concurrency`` pages
+        (default: the client's). Every key in ``status`` from the start to the
+        end of the listing comes out once, even while keys are created and
+        revoked; memory stays flat. ``shard`` lists one of the ranges that
+        ``shards()`` hands out (its status is the range's).
+
+        ``deadline``: seconds for the whole stream, from its first page to its
+        last (``APITimeoutError`` past it); the client's own ``deadline=`` keeps
+        bounding each page.
         """
-        list_params(start, page_size, status)
-        if stop is not None and stop < start:
-            raise ValueError("stop must be None or >= start")
+        if shard is not None:
+            if status is not None and str(status) != shard.status:
+                raise ValueError("status must be None or the shard's own")
+            status = shard.status
+        status = KeyStatus.ACTIVE if status is None else status
+        list_params(0, page_size, status)
         cap = self._options.max_concurrency if max_concurrency is None else max_concurrency
         checked_concurrency(cap)
+        checked_deadline(deadline)
+        cursor = ListingCursor(page_size=page_size, status=str(status))
+        if shard is not None:
+            cursor = ListingCursor(
+                page_size=page_size,
+                status=shard.status,
+                start=max(shard.start - 1, 0),
+                after=shard.after,
+                until=shard.until,
+            )
+            if shard.empty:
+                cursor.done = True
         return KeyIterator(
-            partial(self._page, status=status, paced=True),
+            partial(self._page, status=KeyStatus.ALL, paced=True),
             self._pacer,
-            page_size=page_size,
+            cursor,
             max_concurrency=cap,
-            start=start,
-            stop=stop,
+            deadline=deadline,
         )
 
     async def shards(
         self, n: int, *, status: KeyStatus | str = KeyStatus.ACTIVE
     ) -> builtins.list[KeyRange]:
-        """Split the listing into ``n`` contiguous ranges, to list in ``n`` processes.
+        """Split the listing into ``n`` contiguous ranges, to list in ``n`` workers.
 
         Each ``KeyRange`` pickles; a worker lists it with its own client::
 
-            client.api_keys.list(status=r.status, start=r.start, stop=r.stop)
+            client.api_keys.list(shard=r)
 
-        Together the ranges yield the listing exactly; the last one runs to the
-        end, keys created meanwhile included. One request (a one-key page) tells
-        the total; when the server does not count, there is a single range.
+        Each range starts after the key that ends the one before and stops at
+        the key that ends its own, so together they yield exactly the listing,
+        even with keys created and revoked meanwhile; the last one runs to the
+        end, keys created meanwhile included. Costs ``n`` one-key requests (the
+        count, then each boundary key); without a count there is a single range.
         """
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise ValueError("the number of shards must be an integer >= 1")
-        first = await self.list_page(limit=1, status=status)
+        list_params(0, 1, status)
+        first = await self.list_page(limit=1, status=KeyStatus.ALL)
         if first.total is None:
             return [KeyRange(0, None, str(status))]
-        return split_ranges(first.total, n, str(status))
+        starts = split_offsets(first.total, n)
+        stops: builtins.list[int | None] = [*starts[1:], None]
+        # The key ending each range, fetched from the last to the first: rows only
+        # move forward, so keys fetched later at smaller offsets come earlier.
+        ends: dict[int, str] = {}
+        for offset in sorted({s for s in starts if s > 0}, reverse=True):
+            page = await self.list_page(offset=offset - 1, limit=1, status=KeyStatus.ALL)
+            if page.items:
+                ends[offset] = page.items[0].id
+        return [
+            KeyRange(
+                start,
+                stop,
+                str(status),
+                after=ends.get(start),
+                until=None if stop is None else ends.get(stop),
+            )
+            for start, stop in zip(starts, stops, strict=True)
+        ]
 
     async def create(
         self,

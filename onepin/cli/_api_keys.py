@@ -82,6 +82,7 @@ def list_keys(status: str, search: str | None, limit: int | None, all_: bool) ->
     keys: list[ApiKey] = []
     page_size = 100 if wanted is None or needle else min(wanted, 100)
     more = False
+    total: int | None = None
     scan = wanted is None or needle is not None  # a full pass: keep pages in flight
     with api_client() as client:
         stream = client.api_keys.list(status=status, page_size=page_size)
@@ -96,11 +97,12 @@ def list_keys(status: str, search: str | None, limit: int | None, all_: bool) ->
                     more = True  # one match past the limit
                     break
                 keys.append(key)
-                if len(keys) == wanted and needle is None and it.total is not None:
-                    more = it.total > seen
+                if len(keys) == wanted and needle is None:
+                    # The stream's total counts every status: ask for this one's.
+                    total = client.api_keys.list_page(limit=1, status=status).total
+                    more = total is not None and total > seen
                     break
             out.progress_done()
-            total = it.total
     if out.json_mode:
         out.json([to_builtins(k) for k in keys])
     else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -11,10 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
-from onepin import KeyRange
+from onepin import APITimeoutError, KeyRange
 from onepin._async import OnePinClient
 from onepin._synchronization import async_sleep
-from onepin.testing import RunningEmulator
+from onepin.testing import Fault, RunningEmulator
 
 pytestmark = pytest.mark.anyio
 
@@ -67,7 +68,8 @@ async def test_plain_iteration_widens_its_window(server: RunningEmulator) -> Non
     async with counted_client(server) as (client, transport):
         ids = [k.id async for k in client.api_keys.list(page_size=20)]
     assert len(ids) == len(set(ids)) == 2000
-    assert transport.sent == 100  # every page once, none past the end
+    # every page once (each overlaps the one before by a key), none past the end
+    assert transport.sent == 1 + -(-1980 // 19)
     assert transport.most >= 16  # widened well beyond a fixed window of 8
 
 
@@ -220,6 +222,18 @@ async def test_keys_pushed_back_mid_listing_are_not_listed_twice(sliding: bool) 
 
 
 @pytest.mark.parametrize("sliding", [False, True])
+async def test_more_than_a_page_inserted_in_front_makes_it_search_forward(sliding: bool) -> None:
+    items = [f"k{i:03d}" for i in range(400)]
+    server = ListServer(list(items))
+    front = [f"new-{i}" for i in range(25)]  # a newest-first server: more than a page
+    server.after[18] = lambda keys: keys.__setitem__(slice(0, 0), front)
+    server.after[27] = lambda keys: keys.__setitem__(slice(0, 0), [f"x{i}" for i in range(40)])
+    got = await listed(server, sliding=sliding)
+    assert len(got) == len(set(got))
+    assert [k for k in got if k in items] == items
+
+
+@pytest.mark.parametrize("sliding", [False, True])
 async def test_keys_pulled_forward_mid_listing_are_not_skipped(sliding: bool) -> None:
     items = [f"k{i:03d}" for i in range(200)]
     server = ListServer(list(items))
@@ -228,14 +242,6 @@ async def test_keys_pulled_forward_mid_listing_are_not_skipped(sliding: bool) ->
     assert len(got) == len(set(got))
     survivors = [k for k in items if k not in ("k005", "k006", "k007")]
     assert [k for k in got if k in survivors] == survivors
-
-
-@pytest.mark.parametrize("sliding", [False, True])
-async def test_start_and_stop_list_a_range(sliding: bool) -> None:
-    items = [f"k{i:03d}" for i in range(95)]
-    assert await listed(ListServer(items), sliding=sliding, start=15, stop=62) == items[15:62]
-    assert await listed(ListServer(items), sliding=sliding, start=90) == items[90:]
-    assert await listed(ListServer(items), sliding=sliding, start=95) == []
 
 
 async def test_shards_split_a_listing_exactly(
@@ -247,12 +253,14 @@ async def test_shards_split_a_listing_exactly(
     assert len(shards) == 4
     assert all(isinstance(s, KeyRange) for s in shards)
     assert shards[0].start == 0
+    assert shards[0].after is None
     assert shards[-1].stop is None  # the last range takes whatever is created meanwhile
+    assert shards[-1].until is None
     assert [a.stop for a in shards[:-1]] == [b.start for b in shards[1:]]
+    assert [a.until for a in shards[:-1]] == [b.after for b in shards[1:]]
     parts = []
     for shard in shards:
-        stream = client.api_keys.list(status=shard.status, start=shard.start, stop=shard.stop)
-        parts.append([k.id async for k in stream])
+        parts.append([k.id async for k in client.api_keys.list(shard=shard)])
     assert [len(p) for p in parts[:-1]] == [309, 309, 309]
     assert list(itertools.chain(*parts)) == everything
 
@@ -260,7 +268,8 @@ async def test_shards_split_a_listing_exactly(
 async def test_more_shards_than_keys(client: OnePinClient, server: RunningEmulator) -> None:
     shards = await client.api_keys.shards(3)
     assert len(shards) == 3
-    ids = [[k.id async for k in client.api_keys.list(start=s.start, stop=s.stop)] for s in shards]
+    assert [s.empty for s in shards] == [False, True, False]
+    ids = [[k.id async for k in client.api_keys.list(shard=s)] for s in shards]
     assert list(itertools.chain(*ids)) == [server.emulator.bootstrap.api_key_id]
     with pytest.raises(ValueError, match="shards"):
         await client.api_keys.shards(0)
@@ -272,3 +281,44 @@ async def test_aclose_ends_the_stream(client: OnePinClient, server: RunningEmula
     await stream.__anext__()
     await stream.aclose()
     assert [k async for k in stream] == []
+
+
+async def test_a_listing_deadline_bounds_the_whole_stream(server: RunningEmulator) -> None:
+    server.emulator.seed_keys(1999)
+    server.emulator.latency = 0.05  # 200 pages two at a time: about 5 s in all
+    async with OnePinClient(
+        server.emulator.bootstrap.api_key, base_url=server.base_url, deadline=5
+    ) as client:
+        got: list[str] = []
+
+        async def consume() -> None:
+            async for key in client.api_keys.list(page_size=10, max_concurrency=2, deadline=0.5):
+                got.append(key.id)
+
+        started = time.monotonic()
+        with pytest.raises(APITimeoutError, match=r"listing's deadline of 0\.5s"):
+            await consume()
+        elapsed = time.monotonic() - started
+    assert got  # it listed until the deadline
+    assert elapsed < 2.5  # not the 5 s the whole listing takes
+    with pytest.raises(ValueError, match="deadline"):
+        client.api_keys.list(deadline=0)
+
+
+async def test_the_clients_deadline_still_bounds_each_page(server: RunningEmulator) -> None:
+    server.emulator.seed_keys(99)
+    async with OnePinClient(
+        server.emulator.bootstrap.api_key, base_url=server.base_url, deadline=0.5, max_retries=0
+    ) as client:
+        stream = client.api_keys.list(page_size=10, deadline=60)
+
+        async def drain() -> None:
+            async for _ in stream:
+                pass
+
+        async with stream:
+            await stream.__anext__()
+            server.emulator.inject(Fault.latency(3, path=KEYS, times=None))
+            with pytest.raises(APITimeoutError, match=r"call's deadline of 0\.5s"):
+                await drain()
+        server.emulator.clear_faults()

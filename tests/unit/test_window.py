@@ -1,4 +1,4 @@
-"""The adaptive window's arithmetic: slow start, additive growth, decreases, caps."""
+"""The adaptive window's arithmetic, pure: the first round, cuts and regrowth, the last round."""
 
 from __future__ import annotations
 
@@ -14,51 +14,62 @@ def run_round(window: AdaptiveWindow, latency: float, **kwargs: object) -> int:
     return window.size
 
 
-def test_slow_start_doubles_each_round_up_to_the_cap() -> None:
-    window = AdaptiveWindow(cap=32)
-    assert window.size == 1
-    assert [run_round(window, 0.02) for _ in range(7)] == [2, 4, 8, 16, 32, 32, 32]
+def started(cap: int, latency: float = 0.02, cpu: float = 0.001) -> AdaptiveWindow:
+    window = AdaptiveWindow(cap=cap)
+    assert window.size == 1  # the first page comes alone
+    window.on_first_page(latency, cpu)
+    return window
 
 
-def test_throttling_halves_and_growth_turns_additive() -> None:
-    window = AdaptiveWindow(cap=64)
-    for _ in range(5):
-        run_round(window, 0.02)
+def test_the_first_page_sizes_the_first_full_window() -> None:
+    # Round trips dominate (100 ms, 1 ms of CPU a page): as wide as the cap at once.
+    assert started(32, latency=0.1, cpu=0.001).size == 32
+    # Never narrower than a hand-written gather of 8, even when the CPU is the limit.
+    assert started(32, latency=0.01, cpu=0.005).size == 8
+    # In between: the pages one round trip leaves the CPU room for.
+    assert started(64, latency=0.02, cpu=0.001).size == 21
+    assert started(4, latency=0.1, cpu=0.001).size == 4  # the cap holds
+
+
+def test_the_last_pages_join_the_current_round() -> None:
+    window = started(32, latency=0.01, cpu=0.001)
+    assert window.size == 11
+    assert window.in_flight(None) == 11  # nothing known: the window
+    assert window.in_flight(15) == 15  # 15 pages left: all now, not 11 then 4
+    assert window.in_flight(40) == 11  # too many to take at once
+    assert started(8, latency=0.1).in_flight(12) == 8  # never past the cap
+
+
+def test_a_cut_regrows_fast_without_slow_start() -> None:
+    window = started(64, latency=0.02, cpu=0.0005)
+    assert window.size == 41
+    assert run_round(window, 0.02, throttled=True) == 20  # a 429 halves it
+    assert [run_round(window, 0.02) for _ in range(3)] == [30, 41, 46]  # by half, then an eighth
+    assert run_round(window, 0.02) == 51
+
+
+def test_healthy_rounds_grow_by_an_eighth_up_to_the_cap() -> None:
+    window = started(32, latency=0.01, cpu=0.005)
+    assert [run_round(window, 0.01) for _ in range(5)] == [9, 10, 11, 12, 14]
+    for _ in range(40):
+        run_round(window, 0.01)
     assert window.size == 32
-    assert run_round(window, 0.02, throttled=True) == 16
-    assert [run_round(window, 0.02) for _ in range(3)] == [17, 18, 19]
-
-
-def test_one_fast_page_in_a_round_means_the_server_held() -> None:
-    window = AdaptiveWindow(cap=64)
-    run_round(window, 0.02)
-    run_round(window, 0.02)
-    assert window.size == 4
-    for latency in (0.03, 0.02, 0.035, 0.04):  # slower than the best, but one came fast
-        window.on_page(latency)
-    assert window.size == 8
 
 
 def test_a_slow_round_cuts_by_a_quarter() -> None:
-    window = AdaptiveWindow(cap=64)
-    for _ in range(5):
-        run_round(window, 0.02)
-    assert window.size == 32
-    assert run_round(window, 0.2) == 24
-    assert run_round(window, 0.02) == 25  # the trouble passed: additive again
+    window = started(64, latency=0.02, cpu=0.0005)
+    assert run_round(window, 0.2) == 30  # the server queues
+    assert run_round(window, 0.02) == 41  # the trouble passed: back fast
 
 
 def test_a_server_slower_for_good_is_the_new_normal() -> None:
-    window = AdaptiveWindow(cap=64)
-    run_round(window, 0.02)
+    window = started(64)
     sizes = [run_round(window, 0.2) for _ in range(60)]
-    assert sizes[-1] > sizes[0]  # the best latency drifted up: growth resumed
+    assert sizes[-1] > min(sizes)  # the best latency drifted up: growth resumed
 
 
 def test_a_failure_counts_as_trouble() -> None:
-    window = AdaptiveWindow(cap=8)
-    for _ in range(4):
-        run_round(window, 0.02)
+    window = started(8, latency=0.1)
     assert window.size == 8
     for _ in range(8):
         window.on_failure()
@@ -66,11 +77,10 @@ def test_a_failure_counts_as_trouble() -> None:
 
 
 def test_never_above_the_rate_limit_budget_nor_below_one() -> None:
-    window = AdaptiveWindow(cap=32)
-    for _ in range(6):
-        run_round(window, 0.02)
+    window = started(32, latency=0.1)
     window.on_page(0.02, budget=5)
     assert window.size == 5
+    assert window.in_flight(3) == 5  # a budget is not widened past
     window.on_page(0.02, budget=0)
     assert window.size == 1
     window.on_page(0.02, budget=None)
@@ -83,12 +93,10 @@ def test_the_cap_is_checked() -> None:
     assert AdaptiveWindow(cap=1).size == 1
 
 
-def test_pages_queueing_on_this_side_stop_the_growth() -> None:
-    window = AdaptiveWindow(cap=64)
-    for _ in range(4):
-        run_round(window, 0.02)
-    assert window.size == 16
-    for i in range(16):  # a fast first page, then each one later: decoding cannot keep up
+def test_pages_queueing_on_this_side_cut_it() -> None:
+    window = started(64, latency=0.02, cpu=0.0025)
+    assert window.size == 9
+    for i in range(9):  # a fast first page, then each one later: decoding cannot keep up
         window.on_page(0.02 + i * 0.01)
-    assert window.size == 12
-    assert run_round(window, 0.02) == 13  # and growth is additive from there
+    assert window.size == 6
+    assert run_round(window, 0.02) == 9  # and it regrows fast to where it was
