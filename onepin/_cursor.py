@@ -31,7 +31,7 @@ from onepin._exceptions import APIResponseValidationError
 from onepin._models import ApiKey, KeyStatus
 from onepin._pagination import Page, next_offset
 
-__all__ = ["ListingCursor", "Ticket", "status_filter"]
+__all__ = ["ListingCursor", "Ticket", "status_filter", "walked_view"]
 
 
 class Ticket(msgspec.Struct, frozen=True):
@@ -46,8 +46,22 @@ class Ticket(msgspec.Struct, frozen=True):
     generation: int
 
 
+def walked_view(status: str) -> str:
+    """The server's view a ``status`` listing walks.
+
+    ``status=all`` for the statuses this SDK knows (``active``, ``revoked``,
+    ``all``): exact under writes, filtered on this side. A status it does not
+    know (one a newer server added) is the server's to filter: its own view is
+    walked, with the same anchors, but without that guarantee (rows may leave it).
+    """
+    return KeyStatus.ALL if status in KeyStatus.__members__.values() else status
+
+
 def status_filter(status: str) -> Callable[[ApiKey], bool] | None:
-    """Which rows of the ``status=all`` view belong to a ``status`` listing (None: all)."""
+    """Which rows of the walked view belong to a ``status`` listing (None: every row).
+
+    See ``walked_view``: a status this SDK does not know is filtered by the server.
+    """
     if status == KeyStatus.ACTIVE:
         return lambda key: key.active and key.revoked_at is None
     if status == KeyStatus.REVOKED:

@@ -33,7 +33,7 @@ socket takes it, on every platform (``threading.TIMEOUT_MAX`` is about 49 days o
 Windows); a larger or infinite value is refused rather than failing at the first call.
 """
 
-_SECONDS = f"a number of seconds up to {MAX_SECONDS:.0f}"
+_SECONDS = f"number of seconds up to {MAX_SECONDS:.0f}"
 
 
 class ClientOptions(msgspec.Struct, frozen=True, kw_only=True):
@@ -83,7 +83,7 @@ class ClientOptions(msgspec.Struct, frozen=True, kw_only=True):
             _bad("max_retries must be an integer >= 0")
         checked_deadline(self.deadline)
         if not _number(self.max_retry_wait, low=0.0, strict=False):
-            _bad(f"max_retry_wait must be {_SECONDS}, >= 0, got {self.max_retry_wait!r}")
+            _bad(f"max_retry_wait must be a {_SECONDS}, >= 0, got {self.max_retry_wait!r}")
         if not isinstance(self.trust_idempotency_keys, bool):
             _bad("trust_idempotency_keys must be True or False")
         checked_concurrency(self.max_concurrency)

@@ -14,7 +14,7 @@ from urllib.parse import quote
 import msgspec
 
 from onepin_sync._listing import KeyIterator
-from onepin._cursor import ListingCursor
+from onepin._cursor import ListingCursor, walked_view
 from onepin._models import ApiKey, CreatedApiKey, KeyStatus, RotatedApiKey, WhoAmI
 from onepin._options import ClientOptions, checked_concurrency, checked_deadline
 from onepin._pacing import RateLimitPacer
@@ -110,7 +110,9 @@ class ApiKeysResource:
         (default: the client's). Every key in ``status`` from the start to the
         end of the listing comes out once, even while keys are created and
         revoked; memory stays flat. ``shard`` lists one of the ranges that
-        ``shards()`` hands out (its status is the range's).
+        ``shards()`` hands out (its status is the range's). A status this SDK
+        does not know (one a newer server added) is sent as it is, and the
+        server's own view of it walked, without that guarantee.
 
         ``deadline``: seconds for the whole stream, from its first page to its
         last (``APITimeoutError`` past it); the client's own ``deadline=`` keeps
@@ -137,7 +139,7 @@ class ApiKeysResource:
             if shard.empty:
                 cursor.done = True
         return KeyIterator(
-            partial(self._page, status=KeyStatus.ALL, paced=True),
+            partial(self._page, status=walked_view(str(status)), paced=True),
             self._pacer,
             cursor,
             max_concurrency=cap,
@@ -162,6 +164,8 @@ class ApiKeysResource:
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise ValueError("the number of shards must be an integer >= 1")
         list_params(0, 1, status)
+        if walked_view(str(status)) != KeyStatus.ALL:
+            raise ValueError("shards() splits the active, revoked or all listings only")
         first = self.list_page(limit=1, status=KeyStatus.ALL)
         if first.total is None:
             return [KeyRange(0, None, str(status))]

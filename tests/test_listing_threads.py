@@ -22,7 +22,7 @@ def test_broken_off_listings_keep_no_thread(server: RunningEmulator) -> None:
     server.emulator.seed_keys(1999)
     before = threading.active_count()
     with onepin_sync.OnePinClient(
-        server.emulator.bootstrap.api_key, base_url=server.base_url
+        server.emulator.bootstrap.session_token, base_url=server.base_url
     ) as client:
         kept = []
         for _ in range(20):
@@ -41,7 +41,10 @@ def test_a_block_whose_pages_time_out_raises_at_the_first_failure(
 ) -> None:
     server.emulator.seed_keys(1999)
     with onepin_sync.OnePinClient(
-        server.emulator.bootstrap.api_key, base_url=server.base_url, timeout=0.5, max_retries=0
+        server.emulator.bootstrap.session_token,
+        base_url=server.base_url,
+        timeout=0.5,
+        max_retries=0,
     ) as client:
         stream = client.api_keys.list(page_size=20)
         with pytest.raises(APITimeoutError), stream:  # noqa: PT012 - it fails mid-block
@@ -59,7 +62,7 @@ def test_a_block_whose_pages_time_out_raises_at_the_first_failure(
 
 def test_a_forked_child_goes_on_with_its_parents_block(server: RunningEmulator) -> None:
     server.emulator.seed_keys(1999)
-    token = server.emulator.bootstrap.api_key
+    token = server.emulator.bootstrap.session_token
     with onepin_sync.OnePinClient(token, base_url=server.base_url, timeout=5) as client:
         expected = [k.id for k in client.api_keys.list(page_size=20)]
         with client.api_keys.list(page_size=20) as keys:
@@ -112,7 +115,7 @@ def test_a_writer_thread_running_alongside_makes_no_listing_miss_or_repeat(
 
     thread = threading.Thread(target=writer)
     with onepin_sync.OnePinClient(
-        server.emulator.bootstrap.api_key, base_url=server.base_url
+        server.emulator.bootstrap.session_token, base_url=server.base_url
     ) as client:
         thread.start()
         try:

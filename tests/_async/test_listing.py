@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from onepin import APITimeoutError, KeyRange
+from onepin import APITimeoutError, KeyRange, OnePinConfigurationError
 from onepin._async import OnePinClient
 from onepin._synchronization import async_sleep
 from onepin.testing import Fault, RunningEmulator
@@ -287,7 +287,7 @@ async def test_a_listing_deadline_bounds_the_whole_stream(server: RunningEmulato
     server.emulator.seed_keys(1999)
     server.emulator.latency = 0.05  # 200 pages two at a time: about 5 s in all
     async with OnePinClient(
-        server.emulator.bootstrap.api_key, base_url=server.base_url, deadline=5
+        server.emulator.bootstrap.session_token, base_url=server.base_url, deadline=5
     ) as client:
         got: list[str] = []
 
@@ -301,14 +301,17 @@ async def test_a_listing_deadline_bounds_the_whole_stream(server: RunningEmulato
         elapsed = time.monotonic() - started
     assert got  # it listed until the deadline
     assert elapsed < 2.5  # not the 5 s the whole listing takes
-    with pytest.raises(ValueError, match="deadline"):
+    with pytest.raises(OnePinConfigurationError, match="deadline"):
         client.api_keys.list(deadline=0)
 
 
 async def test_the_clients_deadline_still_bounds_each_page(server: RunningEmulator) -> None:
     server.emulator.seed_keys(99)
     async with OnePinClient(
-        server.emulator.bootstrap.api_key, base_url=server.base_url, deadline=0.5, max_retries=0
+        server.emulator.bootstrap.session_token,
+        base_url=server.base_url,
+        deadline=0.5,
+        max_retries=0,
     ) as client:
         stream = client.api_keys.list(page_size=10, deadline=60)
 

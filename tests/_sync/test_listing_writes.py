@@ -51,7 +51,7 @@ class WritingTransport(httpx.HTTPTransport):
 
 
 def revoke(emulator: Emulator, key_id: str) -> None:
-    principal = emulator.store.authenticate(f"Bearer {emulator.bootstrap.api_key}", None)
+    principal = emulator.store.authenticate(f"Bearer {emulator.bootstrap.session_token}", None)
     emulator.store.revoke_key(principal, key_id)
 
 
@@ -76,7 +76,7 @@ def random_writer(seed: int) -> Writer:
     def write(emulator: Emulator, rows: list[dict[str, object]]) -> None:
         for _ in range(rng.randrange(4)):
             row = emulator.store.list_keys(
-                emulator.store.authenticate(f"Bearer {emulator.bootstrap.api_key}", None),
+                emulator.store.authenticate(f"Bearer {emulator.bootstrap.session_token}", None),
                 offset=rng.randrange(1, 1000),
                 limit=1,
                 status="all",
@@ -95,7 +95,7 @@ def writing_client(server: RunningEmulator, writer: Writer) -> Iterator[OnePinCl
     with (
         httpx.Client(transport=transport) as http,
         OnePinClient(
-            server.emulator.bootstrap.api_key, base_url=server.base_url, http_client=http
+            server.emulator.bootstrap.session_token, base_url=server.base_url, http_client=http
         ) as client,
     ):
         yield client
@@ -107,7 +107,7 @@ def usable(emulator: Emulator, key_id: str) -> bool:
 
 
 def active_now(server: RunningEmulator) -> list[str]:
-    with OnePinClient(server.emulator.bootstrap.api_key, base_url=server.base_url) as c:
+    with OnePinClient(server.emulator.bootstrap.session_token, base_url=server.base_url) as c:
         return [k.id for k in c.api_keys.list()]
 
 

@@ -194,3 +194,12 @@ def test_stale_tickets_are_ignored() -> None:
     assert cursor.take(ahead[0], view.page(ahead[0])) == []  # the anchor moved out of it
     assert cursor.take(ahead[1], view.page(ahead[1])) == []  # planned before: ignored
     assert len(cursor.plan(4)) == 1  # searching: one page at a time
+
+
+def test_a_status_this_sdk_does_not_know_is_the_servers_to_filter() -> None:
+    from onepin._cursor import status_filter, walked_view
+
+    assert [walked_view(s) for s in ("active", "revoked", "all")] == ["all"] * 3
+    assert walked_view("expiring") == "expiring"  # sent as it is, never widened to all
+    assert status_filter("expiring") is None  # the server's view holds only those rows
+    assert status_filter("active") is not None and status_filter("revoked") is not None
