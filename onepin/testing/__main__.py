@@ -107,9 +107,11 @@ def main(argv: list[str] | None = None) -> int:
         print(msgspec.json.encode(ready).decode(), flush=True)
     else:
         print(f"OnePin emulator listening on {server.base_url}", flush=True)
-        print(f"  ONEPIN_BASE_URL={server.base_url}")
-        print(f"  ONEPIN_API_KEY={boot.api_key}")
-        print(f"  session token (auth_kind clerk): {boot.session_token}")
+        print("Point the onepin command and OnePinClient.from_env() at it (paste into a shell):")
+        print(f"  export ONEPIN_BASE_URL={server.base_url}")
+        print(f"  export ONEPIN_API_KEY={boot.api_key}")
+        print(f"  export ONEPIN_SESSION_TOKEN={boot.session_token}   # manages keys")
+        print(f"  key management: {emulator.key_management} (--key-management)")
         seeded = f"{args.seed_keys}" + (
             "" if args.seed is None else f" (realistic, seed {args.seed})"
         )
