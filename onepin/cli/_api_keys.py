@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from onepin.cli._client import api_client, current_credentials, open_client
 from onepin.cli._context import global_options, settings
 from onepin.cli._guard import confirm, gone_credentials_note, guard_own_key
 from onepin.cli._lookup import find_key, key_argument, keys_named
+from onepin.cli._manage import key_calls, session_option
 from onepin.cli._render import (
     json_fields,
     key_fields,
@@ -33,9 +33,14 @@ __all__ = ["api_keys"]
 
 
 @click.group("api-keys", short_help="List, create, show, update, revoke and rotate API keys.")
+@session_option
 @global_options
 def api_keys() -> None:
     """List, create, show, update, revoke and rotate API keys (KEY: an id or a unique name).
+
+    Keys are managed with a session token (sign in at https://app.onepin.ai):
+    ONEPIN_SESSION_TOKEN, or --session-token to read it from stdin or a
+    prompt. Without one the CLI's API key is used, where the server allows it.
 
     \b
     Examples:
@@ -64,6 +69,7 @@ def _listing_note(shown: int, total: int | None, filtered: bool) -> str:
     "--limit", type=click.IntRange(min=1), default=None, help="At most N keys [default: 50]."
 )
 @click.option("--all", "all_", is_flag=True, help="Every key, page after page.")
+@session_option
 @global_options
 @json_fields(key_fields)
 def list_keys(status: str, search: str | None, limit: int | None, all_: bool) -> None:
@@ -83,8 +89,8 @@ def list_keys(status: str, search: str | None, limit: int | None, all_: bool) ->
     page_size = 100 if wanted is None or needle else min(wanted, 100)
     more = False
     scan = wanted is None or needle is not None  # a full pass: keep pages in flight
-    with api_client() as client:
-        stream = client.api_keys.list(status=status, page_size=page_size)
+    with key_calls() as calls:
+        stream = calls.client.api_keys.list(status=status, page_size=page_size)
         with stream if scan else contextlib.nullcontext(stream) as it:
             for seen, key in enumerate(it, 1):
                 if all_ and seen % page_size == 0:
@@ -116,6 +122,7 @@ def list_keys(status: str, search: str | None, limit: int | None, all_: bool) ->
 @scope_options
 @click.option("--rate-limit", type=click.IntRange(min=1), default=None, help="Requests per minute.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the secret (for scripts).")
+@session_option
 @global_options
 @json_fields(secret_fields)
 def create_key(
@@ -136,7 +143,8 @@ def create_key(
     if quiet and out.json_mode:
         raise click.UsageError("--quiet and --json cannot be used together")
     chosen = choose_scopes(out, scopes, all_scopes)
-    with api_client() as client:
+    with key_calls() as calls:
+        client = calls.client
         same = keys_named(client, name, status="active", enough=1)
         if same:
             out.warning(
@@ -149,6 +157,7 @@ def create_key(
 
 @api_keys.command("get", short_help="Show one key.")
 @key_argument
+@session_option
 @global_options
 @json_fields(key_fields)
 def get_key(key: str) -> None:
@@ -159,8 +168,8 @@ def get_key(key: str) -> None:
       onepin api-keys get ci-deploy
       onepin api-keys get 3fa85f64-5717-4562-b3fc-2c963f66afa6 --json scopes
     """  # noqa: D301 - \b keeps click from rewrapping the examples
-    with api_client() as client:
-        show_key(settings().out, find_key(client, key))
+    with key_calls() as calls:
+        show_key(settings().out, find_key(calls.client, key))
 
 
 def _rate_limit(value: str | None) -> int | None:
@@ -191,6 +200,7 @@ def _rate_limit(value: str | None) -> int | None:
 )
 @click.option("--activate/--deactivate", "active", default=None, help="Enable or disable the key.")
 @click.option("--force", is_flag=True, help="Allow deactivating the key the CLI itself is using.")
+@session_option
 @global_options
 @json_fields(key_fields)
 def update_key(
@@ -215,11 +225,11 @@ def update_key(
         raise click.UsageError(
             "nothing to change: give --name, --scope, --rate-limit or --activate/--deactivate"
         )
-    with api_client() as client:
-        target = find_key(client, key)
+    with key_calls() as calls:
+        target = find_key(calls.client, key)
         if active is False:
-            guard_own_key(client, target, force, "deactivate")
-        updated = client.api_keys.update(
+            guard_own_key(calls, target, force, "deactivate")
+        updated = calls.client.api_keys.update(
             target.id,
             name=name if name is not None else NOT_GIVEN,
             scopes=list(scopes) if scopes else NOT_GIVEN,
@@ -233,6 +243,7 @@ def update_key(
 @key_argument
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--force", is_flag=True, help="Allow revoking the key the CLI itself is using.")
+@session_option
 @global_options
 @json_fields(key_fields)
 def delete_key(key: str, yes: bool, force: bool) -> None:
@@ -244,15 +255,15 @@ def delete_key(key: str, yes: bool, force: bool) -> None:
       onepin api-keys delete 3fa85f64-5717-4562-b3fc-2c963f66afa6 --yes
     """  # noqa: D301 - \b keeps click from rewrapping the examples
     out = settings().out
-    creds = current_credentials()
-    with open_client(creds) as client:
-        target = find_key(client, key)
-        in_use = guard_own_key(client, target, force, "revoke")
+    with key_calls() as calls:
+        target = find_key(calls.client, key)
+        in_use = guard_own_key(calls, target, force, "revoke")
         confirm(f'Revoke API key "{target.name}" ({target.id})?', yes, "revoke")
-        revoked = client.api_keys.delete(target.id)
+        revoked = calls.client.api_keys.delete(target.id)
     if out.json_mode:
         out.json(to_builtins(revoked))
     else:
         out.success(f'Revoked API key "{revoked.name}" ({revoked.id})')
-    if in_use:
-        out.warning(gone_credentials_note(creds))
+    own = calls.manager.own
+    if in_use and own is not None:
+        out.warning(gone_credentials_note(own))

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from onepin.cli._client import current_credentials, open_client
 from onepin.cli._context import global_options, settings
+from onepin.cli._manage import key_calls, session_option
 from onepin.cli._output import Output
 from onepin.cli._render import audit_fields, json_fields
 from onepin.cli._table import print_keys
@@ -140,6 +140,7 @@ def _show_rows(out: Output, flagged: list[KeyAudit], in_use: str | None) -> None
     help="Audit usable keys, or every row (revoked ones never have findings).",
 )
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when keys are flagged.")
+@session_option
 @global_options
 @json_fields(audit_fields)
 def audit_keys(max_age: timedelta, unused_for: timedelta, status: str, exit_zero: bool) -> None:
@@ -166,14 +167,14 @@ def audit_keys(max_age: timedelta, unused_for: timedelta, status: str, exit_zero
     from onepin.audit import Policy, Summary, audit_key
 
     out = settings().out
-    creds = current_credentials()
     policy = Policy(max_age=max_age, unused_for=unused_for)
     summary = Summary()
     flagged: list[KeyAudit] = []
     now = datetime.now(UTC)
-    with open_client(creds) as client:
-        in_use = client.auth.whoami().api_key_id
-        with client.api_keys.list(status=status, page_size=PAGE) as keys:
+    with key_calls() as calls:
+        in_use = calls.own_key_id()
+        creds = calls.manager.own or calls.manager.creds
+        with calls.client.api_keys.list(status=status, page_size=PAGE) as keys:
             for key in keys:
                 result = summary.add(audit_key(key, now=now, policy=policy))
                 if result.findings:

@@ -11,21 +11,21 @@ from onepin.cli._client import key_fix
 from onepin.cli._errors import CliError
 
 if TYPE_CHECKING:
-    import onepin_sync
     from onepin._models import ApiKey
+    from onepin.cli._manage import KeyCalls
     from onepin.credentials import Credentials
 
 __all__ = ["confirm", "gone_credentials_note", "guard_own_key", "is_key_in_use"]
 
 
-def is_key_in_use(client: onepin_sync.OnePinClient, target: ApiKey) -> bool:
-    """Whether ``target`` is the key this command runs with."""
-    return client.auth.whoami().api_key_id == target.id
+def is_key_in_use(calls: KeyCalls, target: ApiKey) -> bool:
+    """Whether ``target`` is the API key this command runs with (whoever makes the calls)."""
+    return calls.own_key_id() == target.id
 
 
-def guard_own_key(client: onepin_sync.OnePinClient, target: ApiKey, force: bool, verb: str) -> bool:
+def guard_own_key(calls: KeyCalls, target: ApiKey, force: bool, verb: str) -> bool:
     """Refuse to ``verb`` the key this command runs with, unless ``force``; say if it is."""
-    in_use = is_key_in_use(client, target)
+    in_use = is_key_in_use(calls, target)
     if in_use and not force:
         raise CliError(
             f'"{target.name}" is the key this command is using; pass --force to {verb} it anyway',

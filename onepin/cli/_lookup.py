@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 
 import click
 
-from onepin.cli._client import api_client
 from onepin.cli._context import settings
 from onepin.cli._errors import CliError
+from onepin.cli._manage import key_calls
 from onepin.cli._render import fmt, key_status
 
 if TYPE_CHECKING:
@@ -88,8 +88,8 @@ def complete_key(
     current.out.json_mode = True  # no status line or progress on the shell's terminal
     names: dict[str, str] = {}
     try:
-        with ctx.scope(cleanup=False), api_client() as client:
-            for key in client.api_keys.list(status="active", page_size=PAGE):
+        with ctx.scope(cleanup=False), key_calls() as calls:
+            for key in calls.client.api_keys.list(status="active", page_size=PAGE):
                 if key.name.startswith(incomplete):
                     names.setdefault(key.name, key.preview or key.id)
                 if len(names) >= 200:

@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING
 
 import click
 
-from onepin.cli._client import current_credentials, open_client, with_key
+from onepin.cli._client import open_client, with_key
 from onepin.cli._context import global_options, settings
 from onepin.cli._errors import CliError
 from onepin.cli._guard import confirm, gone_credentials_note, guard_own_key
 from onepin.cli._lookup import find_key, key_argument
+from onepin.cli._manage import key_calls, manager, session_option
 from onepin.cli._output import Output
 from onepin.cli._render import json_fields, secret_fields, show_secret
 
@@ -148,6 +149,7 @@ def _overlap(
 )
 @click.option("--force", is_flag=True, help="Allow rotating the key the CLI itself is using.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the new secret (for scripts).")
+@session_option
 @global_options
 @json_fields(secret_fields)
 def rotate_key(
@@ -178,15 +180,17 @@ def rotate_key(
         raise click.UsageError("--grace goes with --overlap")
     if quiet and out.json_mode:
         raise click.UsageError("--quiet and --json cannot be used together")
-    creds = current_credentials()
+    found = manager()
+    creds = found.own or found.creds
     saved = _saved(creds) if save else creds
-    with open_client(creds) as client:
+    with key_calls() as calls:
+        client = calls.client
         target = find_key(client, key)
         in_use = False
         if save:
             _check_saved(saved, target)
         elif grace is None:  # the old key is revoked now: is it the one in use?
-            in_use = guard_own_key(client, target, force, "rotate")
+            in_use = guard_own_key(calls, target, force, "rotate")
         if overlap:
             new = _overlap(client, target, saved, save, grace, quiet)
         else:
