@@ -12,7 +12,12 @@ from typing import TYPE_CHECKING
 import click
 
 from onepin.cli._context import global_options, settings
-from onepin.cli._guard import confirm, gone_credentials_note, guard_own_key
+from onepin.cli._guard import (
+    confirm,
+    gone_credentials_note,
+    guard_own_key,
+    warn_profiles_using,
+)
 from onepin.cli._lookup import find_key, key_argument, keys_named
 from onepin.cli._manage import key_calls, session_option
 from onepin.cli._render import (
@@ -226,7 +231,7 @@ def update_key(
             "nothing to change: give --name, --scope, --rate-limit or --activate/--deactivate"
         )
     with key_calls() as calls:
-        target = find_key(calls.client, key)
+        target = find_key(calls.client, key, write=True)
         if active is False:
             guard_own_key(calls, target, force, "deactivate")
         updated = calls.client.api_keys.update(
@@ -256,8 +261,9 @@ def delete_key(key: str, yes: bool, force: bool) -> None:
     """  # noqa: D301 - \b keeps click from rewrapping the examples
     out = settings().out
     with key_calls() as calls:
-        target = find_key(calls.client, key)
+        target = find_key(calls.client, key, write=True)
         in_use = guard_own_key(calls, target, force, "revoke")
+        warn_profiles_using(out, calls, target)
         confirm(f'Revoke API key "{target.name}" ({target.id})?', yes, "revoke")
         revoked = calls.client.api_keys.delete(target.id)
     if out.json_mode:

@@ -9,13 +9,21 @@ import click
 
 from onepin.cli._client import key_fix
 from onepin.cli._errors import CliError
+from onepin.cli._output import Output
 
 if TYPE_CHECKING:
     from onepin._models import ApiKey
     from onepin.cli._manage import KeyCalls
     from onepin.credentials import Credentials
 
-__all__ = ["confirm", "gone_credentials_note", "guard_own_key", "is_key_in_use"]
+__all__ = [
+    "confirm",
+    "gone_credentials_note",
+    "guard_own_key",
+    "is_key_in_use",
+    "profiles_using",
+    "warn_profiles_using",
+]
 
 
 def is_key_in_use(calls: KeyCalls, target: ApiKey) -> bool:
@@ -47,3 +55,54 @@ def confirm(question: str, yes: bool, verb: str) -> None:
 def gone_credentials_note(creds: Credentials) -> str:
     """What to do once the key of ``creds`` is revoked."""
     return f"The key this command used is revoked now and no longer works; {key_fix(creds)}"
+
+
+def _could_be(secret: str, target: ApiKey) -> bool:
+    """Whether ``secret`` may be ``target``, from its preview (the prefix and 8 characters)."""
+    from onepin._constants import KEY_PREFIX
+
+    preview = target.preview or ""
+    part = preview[len(KEY_PREFIX) :]
+    return bool(part) and (secret.startswith(preview) or secret.endswith(part))
+
+
+def profiles_using(calls: KeyCalls, target: ApiKey) -> list[str]:
+    """The other saved profiles (same server) whose key is ``target``, each checked with whoami."""
+    from onepin import AuthenticationError
+    from onepin._constants import DEFAULT_BASE_URL
+    from onepin._tomlfile import read_file, refuse_loose
+    from onepin.cli._client import open_client, with_key
+
+    base = calls.manager.creds
+    read = read_file(base.path)
+    if read is None:
+        return []
+    doc, mode = read
+    refuse_loose(base.path, mode)
+    own = calls.manager.own
+    skip = own.profile if own is not None and own.api_key_source == "file" else None
+    found: list[str] = []
+    for name, section in doc.items():
+        if name == skip or not isinstance(section, dict):
+            continue
+        secret, url = section.get("api_key"), section.get("base_url", DEFAULT_BASE_URL)
+        if not isinstance(secret, str) or url != base.base_url or not _could_be(secret, target):
+            continue
+        with open_client(with_key(base, secret)) as client:
+            try:
+                if client.auth.whoami().api_key_id == target.id:
+                    found.append(name)
+            except AuthenticationError:
+                continue
+    return found
+
+
+def warn_profiles_using(out: Output, calls: KeyCalls, target: ApiKey) -> None:
+    """Warn, before ``target`` is revoked, about each other saved profile that uses it."""
+    from onepin.credentials import display_path
+
+    for name in profiles_using(calls, target):
+        out.warning(
+            f'Warning: profile "{name}" in {display_path(calls.manager.creds.path)} uses this '
+            f"key; it stops working there too (then run `onepin login --profile {name}`)"
+        )

@@ -55,15 +55,36 @@ def keys_named(
     return found
 
 
-def find_key(client: onepin_sync.OnePinClient, ref: str) -> ApiKey:
-    """A key by id, or by its unique name (a usable key first, else a revoked one)."""
+def _revoked(key: ApiKey) -> CliError:
+    return CliError(
+        f'API key "{key.name}" ({key.id}) is revoked: it cannot be changed or rotated',
+        code="KEY_REVOKED",
+    )
+
+
+def find_key(client: onepin_sync.OnePinClient, ref: str, *, write: bool = False) -> ApiKey:
+    """A key by id, or by its unique name: an active key first, then an inactive one.
+
+    A read may fall back to a revoked key of that name; a ``write`` never
+    picks a revoked key, by name or by id.
+    """
     if _is_uuid(ref):
-        return client.api_keys.get(ref)
+        key = client.api_keys.get(ref)
+        if write and key_status(key) == "revoked":
+            raise _revoked(key)
+        return key
     found = keys_named(client, ref)
-    usable = [k for k in found if key_status(k) == "active"]
-    matches = usable or found
+    live = [k for k in found if key_status(k) != "revoked"]
+    usable = [k for k in live if key_status(k) == "active"]
+    matches = usable or live or ([] if write else found)
     if len(matches) == 1:
         return matches[0]
+    if not matches and found:
+        ids = ", ".join(k.id for k in found)
+        raise CliError(
+            f'No usable API key named "{ref}": only revoked keys have that name ({ids})',
+            code="KEY_REVOKED",
+        )
     if not matches:
         raise CliError(f'No API key with id or name "{ref}"', code="NOT_FOUND")
     listing = "\n".join(

@@ -164,19 +164,28 @@ def show_secret(
     saved_to: str | None = None,
     *,
     quiet: bool = False,
+    reveal: bool = False,
 ) -> None:
     """A new key and its secret, with the advice to save it (or where it was saved).
 
-    ``quiet``: the secret alone on stdout, for scripts.
+    Once saved (``saved_to``), only its preview is shown, unless ``reveal``
+    (``--show-secret``): as gh and stripe mask tokens. ``quiet``: the secret
+    (or, once saved, the preview) alone on stdout, for scripts; under
+    ``--json`` a saved key's ``api_key`` is null.
     """
+    masked = saved_to is not None and not reveal
+    secret = (key.preview or "-") if masked else key.api_key
     if quiet:
-        out.result(key.api_key)
+        out.result(secret)
         return
     if out.json_mode:
-        out.json(to_builtins(key))
+        body = to_builtins(key)
+        if masked:
+            body["api_key"] = None
+        out.json(body)
         return
     out.success(f'{action} API key "{key.name}" ({key.id})')
-    out.result(f"API key: {key.api_key}")
+    out.result(f"API key: {secret}" + ("…  (saved; --show-secret prints it)" if masked else ""))
     if saved_to is None:
         out.warning("Save this key now: it cannot be shown again.")
     else:
