@@ -20,6 +20,7 @@ from onepin.cli._guard import (
 )
 from onepin.cli._lookup import find_key, key_argument, keys_named
 from onepin.cli._manage import key_calls, session_option
+from onepin.cli._output import escape
 from onepin.cli._render import (
     json_fields,
     key_fields,
@@ -153,7 +154,7 @@ def create_key(
         same = keys_named(client, name, status="active", enough=1)
         if same:
             out.warning(
-                f'Warning: a key named "{name}" exists already ({same[0].id}); '
+                f'Warning: a key named "{escape(name)}" exists already ({same[0].id}); '
                 "names are how keys are found, so consider another"
             )
         created = client.api_keys.create(name=name, scopes=chosen, rate_limit_per_min=rate_limit)
@@ -264,12 +265,12 @@ def delete_key(key: str, yes: bool, force: bool) -> None:
         target = find_key(calls.client, key, write=True)
         in_use = guard_own_key(calls, target, force, "revoke")
         warn_profiles_using(out, calls, target)
-        confirm(f'Revoke API key "{target.name}" ({target.id})?', yes, "revoke")
+        confirm(f'Revoke API key "{escape(target.name)}" ({target.id})?', yes, "revoke")
         revoked = calls.client.api_keys.delete(target.id)
     if out.json_mode:
         out.json(to_builtins(revoked))
     else:
-        out.success(f'Revoked API key "{revoked.name}" ({revoked.id})')
+        out.success(f'Revoked API key "{escape(revoked.name)}" ({revoked.id})')
     own = calls.manager.own
     if in_use and own is not None:
         out.warning(gone_credentials_note(own))

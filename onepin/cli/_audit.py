@@ -18,7 +18,7 @@ import click
 
 from onepin.cli._context import global_options, settings
 from onepin.cli._manage import key_calls, session_option
-from onepin.cli._output import Output
+from onepin.cli._output import Output, escape
 from onepin.cli._render import audit_fields, json_fields
 from onepin.cli._table import print_keys
 
@@ -115,7 +115,7 @@ def _show_terminal(
     own = next((r for r in flagged if r.key.id == in_use), None)
     if own is not None:
         found = ", ".join(f.label for f in own.findings)
-        out.result(f'{IN_USE}"{own.key.name}" is the key this command uses ({found}).')
+        out.result(f'{IN_USE}"{escape(own.key.name)}" is the key this command uses ({found}).')
         if Finding.ROTATION_DUE in own.findings:
             out.result(f"  rotate it with: {_own_key_fix(creds)}")
 
@@ -126,7 +126,8 @@ def _show_rows(out: Output, flagged: list[KeyAudit], in_use: str | None) -> None
         idle = "-" if r.idle_days is None else str(r.idle_days)
         mark = "in-use" if r.key.id == in_use else "-"
         findings = ",".join(r.findings)
-        out.result("\t".join((r.key.id, r.key.name, findings, str(r.age_days), idle, mark)))
+        row = (r.key.id, r.key.name, findings, str(r.age_days), idle, mark)
+        out.result("\t".join(escape(cell) for cell in row))
 
 
 @click.command("audit", short_help="Check every key against the rules: rotation, use, scopes.")

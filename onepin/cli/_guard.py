@@ -9,7 +9,7 @@ import click
 
 from onepin.cli._client import key_fix
 from onepin.cli._errors import CliError
-from onepin.cli._output import Output
+from onepin.cli._output import Output, escape
 
 if TYPE_CHECKING:
     from onepin._models import ApiKey
@@ -36,7 +36,8 @@ def guard_own_key(calls: KeyCalls, target: ApiKey, force: bool, verb: str) -> bo
     in_use = is_key_in_use(calls, target)
     if in_use and not force:
         raise CliError(
-            f'"{target.name}" is the key this command is using; pass --force to {verb} it anyway',
+            f'"{escape(target.name)}" is the key this command is using; '
+            f"pass --force to {verb} it anyway",
             code="KEY_IN_USE",
         )
     return in_use

@@ -15,6 +15,7 @@ import click
 from onepin.cli._context import settings
 from onepin.cli._errors import CliError
 from onepin.cli._manage import key_calls
+from onepin.cli._output import escape
 from onepin.cli._render import fmt, key_status
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ def keys_named(
         for seen, key in enumerate(keys, 1):
             if seen % PAGE == 0:
                 total = f"/{keys.total:,}" if keys.total is not None else ""
-                out.progress(f'Looking for "{name}": {seen:,}{total} keys')
+                out.progress(f'Looking for "{escape(name)}": {seen:,}{total} keys')
             if key.name == name:
                 found.append(key)
                 if sum(key_status(k) == "active" for k in found) >= enough:
@@ -57,7 +58,7 @@ def keys_named(
 
 def _revoked(key: ApiKey) -> CliError:
     return CliError(
-        f'API key "{key.name}" ({key.id}) is revoked: it cannot be changed or rotated',
+        f'API key "{escape(key.name)}" ({key.id}) is revoked: it cannot be changed or rotated',
         code="KEY_REVOKED",
     )
 
@@ -82,18 +83,18 @@ def find_key(client: onepin_sync.OnePinClient, ref: str, *, write: bool = False)
     if not matches and found:
         ids = ", ".join(k.id for k in found)
         raise CliError(
-            f'No usable API key named "{ref}": only revoked keys have that name ({ids})',
+            f'No usable API key named "{escape(ref)}": only revoked keys have that name ({ids})',
             code="KEY_REVOKED",
         )
     if not matches:
-        raise CliError(f'No API key with id or name "{ref}"', code="NOT_FOUND")
+        raise CliError(f'No API key with id or name "{escape(ref)}"', code="NOT_FOUND")
     listing = "\n".join(
         f"  {k.id}  {k.preview or '-'}  {key_status(k)}  created {fmt(k.created_at)}"
         for k in matches
     )
     more = " (or more)" if len(usable) > 1 else ""  # the pass stopped at the second
     raise CliError(
-        f'The name "{ref}" matches {len(matches)} keys{more}; name one by id:\n{listing}',
+        f'The name "{escape(ref)}" matches {len(matches)} keys{more}; name one by id:\n{listing}',
         code="AMBIGUOUS_NAME",
     )
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from onepin.cli._client import open_client, with_key
 from onepin.cli._context import settings
 from onepin.cli._errors import CliError
+from onepin.cli._output import escape
 from onepin.cli._render import show_secret
 
 if TYPE_CHECKING:
@@ -54,7 +55,8 @@ def check_saved(saved: Credentials, target: ApiKey) -> None:
     with open_client(saved) as client:
         if client.auth.whoami().api_key_id != target.id:
             raise CliError(
-                f'--save: "{target.name}" is not the key saved in {display_path(saved.path)}',
+                f'--save: "{escape(target.name)}" is not the key saved in '
+                f"{display_path(saved.path)}",
                 code="NOT_SAVED_KEY",
             )
 
@@ -141,7 +143,7 @@ class Rotation:
         if problem is not None:
             self.show(new, "Created and checked; new")
             raise CliError(problem[0], code=problem[1])
-        settings().out.message(f'Revoked the old key "{target.name}" ({target.id})')
+        settings().out.message(f'Revoked the old key "{escape(target.name)}" ({target.id})')
         return new
 
     def _keep_old(self, new: CreatedApiKey, grace: str, span: dt.timedelta) -> None:
@@ -152,13 +154,17 @@ class Rotation:
         renamed = target.name[: NAME_LIMIT - len(suffix)] + suffix
         try:
             self.calls.client.api_keys.update(target.id, name=renamed)
-            named = f', renamed "{renamed}" so that "{target.name}" names only the new key'
+            named = (
+                f', renamed "{escape(renamed)}" so that "{escape(target.name)}" '
+                "names only the new key"
+            )
         except Exception as exc:  # the rotation is done; the name is a convenience
             named = f" (could not rename it: {exc}; name it by id until it is revoked)"
         when = (now + span).isoformat(timespec="minutes").replace("+00:00", "Z")
         command = delete_command(target.id, self.creds, force=self._old_in_use())
         out.message(
-            f'New key "{new.name}" ({new.id}). The old key ({target.id}) still works{named}. '
+            f'New key "{escape(new.name)}" ({new.id}). '
+            f"The old key ({target.id}) still works{named}. "
             f"After {grace} ({when}), revoke it with:\n  {command}"
         )
 
@@ -173,7 +179,9 @@ class Rotation:
         )
 
         target, calls = self.target, self.calls
-        head = f'The new key is ready, but revoking the old key "{target.name}" ({target.id})'
+        head = (
+            f'The new key is ready, but revoking the old key "{escape(target.name)}" ({target.id})'
+        )
         command = delete_command(target.id, self.creds, force=self._old_in_use())
         try:
             calls.client.api_keys.delete(target.id)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from onepin.cli._context import settings
-from onepin.cli._output import Output
+from onepin.cli._output import Output, escape
 
 if TYPE_CHECKING:
     from onepin._models import ApiKey, CreatedApiKey, WhoAmI
@@ -97,14 +97,17 @@ def to_builtins(obj: Any) -> Any:
 
 
 def fmt(value: object) -> str:
-    """One value as text: ``-`` for nothing, lists joined, datetimes in ISO form."""
+    """One value as one line of text: ``-`` for nothing, lists joined, datetimes in ISO form.
+
+    Control characters (a newline or an ESC in a name) are written as escapes.
+    """
     if value is None:
         return "-"
     if isinstance(value, tuple | list):
-        return ", ".join(str(v) for v in value) or "-"
+        return escape(", ".join(str(v) for v in value)) or "-"
     if hasattr(value, "isoformat"):
         return str(value.isoformat(timespec="seconds")).replace("+00:00", "Z")
-    return str(value)
+    return escape(str(value))
 
 
 def ago(when: dt.datetime | None, now: dt.datetime | None = None) -> str:
@@ -184,7 +187,7 @@ def show_secret(
             body["api_key"] = None
         out.json(body)
         return
-    out.success(f'{action} API key "{key.name}" ({key.id})')
+    out.success(f'{action} API key "{escape(key.name)}" ({key.id})')
     out.result(f"API key: {secret}" + ("…  (saved; --show-secret prints it)" if masked else ""))
     if saved_to is None:
         out.warning("Save this key now: it cannot be shown again.")

@@ -19,6 +19,7 @@ from onepin.cli._context import global_options, settings
 from onepin.cli._guard import confirm, gone_credentials_note, guard_own_key, warn_profiles_using
 from onepin.cli._lookup import find_key, key_argument
 from onepin.cli._manage import key_calls, manager, session_option
+from onepin.cli._output import escape
 from onepin.cli._overlap import Rotation, check_saved, saved_credentials
 from onepin.cli._render import json_fields, secret_fields
 
@@ -112,7 +113,8 @@ def rotate_key(
             new = rotation.overlap(grace)
         else:
             confirm(
-                f'Rotate API key "{target.name}" ({target.id})? The old key stops working at once.',
+                f'Rotate API key "{escape(target.name)}" ({target.id})? '
+                "The old key stops working at once.",
                 yes,
                 "rotate",
             )

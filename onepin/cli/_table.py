@@ -9,11 +9,12 @@ printed in full, tab-separated, with exact timestamps.
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from onepin.cli._output import Output
+from onepin.cli._output import Output, escape
 from onepin.cli._render import ago, fmt, key_status
 
 if TYPE_CHECKING:
@@ -43,7 +44,9 @@ def _scopes(scopes: Sequence[str]) -> str:
 
 def _layout(rows: Sequence[Sequence[str]], room: int) -> list[int | None]:
     """Each column's width (``None``: left out) so that the table fits ``room`` columns."""
-    natural = [max(len(cell) for cell in column) for column in zip(HEADERS, *rows, strict=False)]
+    from rich.cells import cell_len
+
+    natural = [max(map(cell_len, column)) for column in zip(HEADERS, *rows, strict=False)]
     widths: list[int | None] = list(natural)
 
     def excess() -> int:
@@ -67,13 +70,15 @@ def print_keys(out: Output, keys: Sequence[ApiKey]) -> None:
     if not sys.stdout.isatty():
         for k in keys:
             cells = (k.id, k.name, k.preview or "-", key_status(k), fmt(k.scopes), _rate(k))
-            out.result("\t".join((*cells, fmt(k.last_used_at), fmt(k.created_at))))
+            row = (*cells, fmt(k.last_used_at), fmt(k.created_at))
+            out.result("\t".join(escape(cell) for cell in row))
         return
     from rich.console import Console
     from rich.table import Table
 
     console = Console(
         file=sys.stdout,
+        width=shutil.get_terminal_size().columns,  # COLUMNS, else the window (TERM=dumb too)
         color_system="auto" if out.color(sys.stdout) else None,
         highlight=False,
         markup=False,
@@ -81,15 +86,18 @@ def print_keys(out: Output, keys: Sequence[ApiKey]) -> None:
         soft_wrap=False,
     )
     rows = [
-        (
-            k.id,
-            k.name,
-            k.preview or "-",
-            key_status(k),
-            _scopes(k.scopes),
-            _rate(k),
-            ago(k.last_used_at),
-            ago(k.created_at),
+        tuple(
+            escape(cell)
+            for cell in (
+                k.id,
+                k.name,
+                k.preview or "-",
+                key_status(k),
+                _scopes(k.scopes),
+                _rate(k),
+                ago(k.last_used_at),
+                ago(k.created_at),
+            )
         )
         for k in keys
     ]
@@ -98,7 +106,7 @@ def print_keys(out: Output, keys: Sequence[ApiKey]) -> None:
     table = Table(box=None, pad_edge=False, padding=(0, GAP, 0, 0), header_style="bold")
     for i in shown:
         table.add_column(HEADERS[i], width=layout[i], no_wrap=True, overflow="ellipsis")
-    for key, row in zip(keys, rows, strict=True):
+    for key, cells in zip(keys, rows, strict=True):
         style = None if key_status(key) == "active" else "dim"
-        table.add_row(*(row[i] for i in shown), style=style)
+        table.add_row(*(cells[i] for i in shown), style=style)
     console.print(table)
