@@ -106,7 +106,7 @@ def print_keys(out: Output, keys: Sequence[ApiKey]) -> None:
     table = Table(box=None, pad_edge=False, padding=(0, GAP, 0, 0), header_style="bold")
     for i in shown:
         table.add_column(HEADERS[i], width=layout[i], no_wrap=True, overflow="ellipsis")
-    for key, cells in zip(keys, rows, strict=True):
+    for key, shown_row in zip(keys, rows, strict=True):
         style = None if key_status(key) == "active" else "dim"
-        table.add_row(*(cells[i] for i in shown), style=style)
+        table.add_row(*(shown_row[i] for i in shown), style=style)
     console.print(table)
