@@ -49,7 +49,12 @@ def confirm(question: str, yes: bool, verb: str) -> None:
         return
     if not sys.stdin.isatty():
         raise click.UsageError(f"refusing to {verb} without confirmation: pass --yes")
-    if not click.confirm(question, err=True):
+    from onepin.cli._context import settings
+    from onepin.cli._deadline import command_clock
+
+    with command_clock(settings().timeout).paused():
+        agreed = click.confirm(question, err=True)
+    if not agreed:
         raise CliError(f"Cancelled; nothing was {verb}d.", code="CANCELLED")
 
 
