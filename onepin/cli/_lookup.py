@@ -7,6 +7,7 @@ is settled (two usable keys share the name). Nothing is cached.
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 __all__ = ["complete_key", "find_key", "key_argument", "keys_named"]
 
 PAGE = 100
+_ID_PREFIX = re.compile(r"[0-9a-f][0-9a-f-]{3,35}")
+"""An id cut short (git-style): at least 4 characters of a uuid."""
 
 
 def _is_uuid(text: str) -> bool:
@@ -37,12 +40,21 @@ def _is_uuid(text: str) -> bool:
     return True
 
 
-def keys_named(
-    client: onepin_sync.OnePinClient, name: str, *, status: str = "all", enough: int = 2
-) -> list[ApiKey]:
-    """The keys called ``name``, stopping once ``enough`` usable ones are found."""
+def _scan(
+    client: onepin_sync.OnePinClient,
+    name: str,
+    prefix: str | None,
+    *,
+    status: str = "all",
+    enough: int = 2,
+) -> tuple[list[ApiKey], list[ApiKey]]:
+    """The keys called ``name`` and those whose id starts with ``prefix``.
+
+    The pass stops once ``enough`` usable keys have the name (a name wins over an id prefix).
+    """
     out = settings().out
     found: list[ApiKey] = []
+    by_id: list[ApiKey] = []
     with client.api_keys.list(status=status, page_size=PAGE) as keys:
         for seen, key in enumerate(keys, 1):
             if seen % PAGE == 0:
@@ -52,8 +64,39 @@ def keys_named(
                 found.append(key)
                 if sum(key_status(k) == "active" for k in found) >= enough:
                     break
+            elif prefix is not None and key.id.startswith(prefix):
+                by_id.append(key)
     out.progress_done()
-    return found
+    return found, by_id
+
+
+def keys_named(
+    client: onepin_sync.OnePinClient, name: str, *, status: str = "all", enough: int = 2
+) -> list[ApiKey]:
+    """The keys called ``name``, stopping once ``enough`` usable ones are found."""
+    return _scan(client, name, None, status=status, enough=enough)[0]
+
+
+def _listing(keys: list[ApiKey]) -> str:
+    return "\n".join(
+        f"  {k.id}  {escape(k.name)}  {k.preview or '-'}  {key_status(k)}  "
+        f"created {fmt(k.created_at)}"
+        for k in keys
+    )
+
+
+def _by_id_prefix(ref: str, keys: list[ApiKey], write: bool) -> ApiKey:
+    """The one key whose id starts with ``ref`` (git-style); several are a usage error."""
+    if len(keys) > 1:
+        raise CliError(
+            f'The id prefix "{ref}" matches {len(keys)} keys; give more of the id:\n'
+            + _listing(keys),
+            code="AMBIGUOUS_ID",
+            exit_code=2,
+        )
+    if write and key_status(keys[0]) == "revoked":
+        raise _revoked(keys[0])
+    return keys[0]
 
 
 def _revoked(key: ApiKey) -> CliError:
@@ -64,17 +107,24 @@ def _revoked(key: ApiKey) -> CliError:
 
 
 def find_key(client: onepin_sync.OnePinClient, ref: str, *, write: bool = False) -> ApiKey:
-    """A key by id, or by its unique name: an active key first, then an inactive one.
+    """A key by id, a unique id prefix (4+ characters), or its unique name.
+
+    A name wins over an id prefix; among keys of that name an active one
+    first, then an inactive one.
 
     A read may fall back to a revoked key of that name; a ``write`` never
     picks a revoked key, by name or by id.
     """
+    ref = ref.removesuffix("…")  # an id cut short in a table
     if _is_uuid(ref):
         key = client.api_keys.get(ref)
         if write and key_status(key) == "revoked":
             raise _revoked(key)
         return key
-    found = keys_named(client, ref)
+    prefix = ref.lower() if _ID_PREFIX.fullmatch(ref.lower()) else None
+    found, by_id = _scan(client, ref, prefix)
+    if not found and by_id:
+        return _by_id_prefix(ref, by_id, write)
     live = [k for k in found if key_status(k) != "revoked"]
     usable = [k for k in live if key_status(k) == "active"]
     matches = usable or live or ([] if write else found)
@@ -88,10 +138,7 @@ def find_key(client: onepin_sync.OnePinClient, ref: str, *, write: bool = False)
         )
     if not matches:
         raise CliError(f'No API key with id or name "{escape(ref)}"', code="NOT_FOUND")
-    listing = "\n".join(
-        f"  {k.id}  {k.preview or '-'}  {key_status(k)}  created {fmt(k.created_at)}"
-        for k in matches
-    )
+    listing = _listing(matches)
     more = " (or more)" if len(usable) > 1 else ""  # the pass stopped at the second
     raise CliError(
         f'The name "{escape(ref)}" matches {len(matches)} keys{more}; name one by id:\n{listing}',

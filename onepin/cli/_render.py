@@ -78,8 +78,12 @@ def json_fields(available: Callable[[], Iterable[str]]) -> Callable[[F], F]:
                 names = tuple(available())
                 unknown = [name for name in wanted if name not in names]
                 if unknown:
+                    import difflib
+
+                    close = difflib.get_close_matches(unknown[0], names, n=1)
+                    hint = f" (did you mean {close[0]!r}?)" if close else ""
                     raise click.UsageError(
-                        f"Unknown JSON field {unknown[0]!r}; this command's fields: "
+                        f"Unknown JSON field {unknown[0]!r}{hint}; this command's fields: "
                         + ", ".join(names)
                     )
             return f(*args, **kwargs)
