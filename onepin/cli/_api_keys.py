@@ -19,7 +19,8 @@ from onepin.cli._guard import (
     warn_profiles_using,
 )
 from onepin.cli._lookup import find_key, key_argument, keys_named
-from onepin.cli._manage import key_calls, session_option
+from onepin.cli._manage import key_calls, manager, names_cache, session_option
+from onepin.cli._namecache import load
 from onepin.cli._output import escape
 from onepin.cli._render import (
     json_fields,
@@ -149,12 +150,16 @@ def create_key(
     if quiet and out.json_mode:
         raise click.UsageError("--quiet and --json cannot be used together")
     chosen = choose_scopes(out, scopes, all_scopes)
-    with key_calls() as calls:
+    cached = load(names_cache(manager()))  # recent names: no listing needed
+    with key_calls(writes=True) as calls:
         client = calls.client
-        same = keys_named(client, name, status="active", enough=1)
+        if cached is not None:
+            same = cached.get(name, [])
+        else:
+            same = [k.id for k in keys_named(client, name, status="active", enough=1)]
         if same:
             out.warning(
-                f'Warning: a key named "{escape(name)}" exists already ({same[0].id}); '
+                f'Warning: a key named "{escape(name)}" exists already ({same[0]}); '
                 "names are how keys are found, so consider another"
             )
         created = client.api_keys.create(name=name, scopes=chosen, rate_limit_per_min=rate_limit)
@@ -231,7 +236,7 @@ def update_key(
         raise click.UsageError(
             "nothing to change: give --name, --scope, --rate-limit or --activate/--deactivate"
         )
-    with key_calls() as calls:
+    with key_calls(writes=True) as calls:
         target = find_key(calls.client, key, write=True)
         if active is False:
             guard_own_key(calls, target, force, "deactivate")
@@ -261,7 +266,7 @@ def delete_key(key: str, yes: bool, force: bool) -> None:
       onepin api-keys delete 3fa85f64-5717-4562-b3fc-2c963f66afa6 --yes
     """  # noqa: D301 - \b keeps click from rewrapping the examples
     out = settings().out
-    with key_calls() as calls:
+    with key_calls(writes=True) as calls:
         target = find_key(calls.client, key, write=True)
         in_use = guard_own_key(calls, target, force, "revoke")
         warn_profiles_using(out, calls, target)

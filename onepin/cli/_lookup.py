@@ -15,7 +15,7 @@ import click
 
 from onepin.cli._context import settings
 from onepin.cli._errors import CliError
-from onepin.cli._manage import key_calls
+from onepin.cli._manage import key_calls, manager, names_cache
 from onepin.cli._output import escape
 from onepin.cli._render import fmt, key_status
 
@@ -149,23 +149,39 @@ def find_key(client: onepin_sync.OnePinClient, ref: str, *, write: bool = False)
 def complete_key(
     ctx: click.Context, param: click.Parameter, incomplete: str
 ) -> list[CompletionItem]:
-    """Shell completion of a KEY: the names of usable keys (nothing when offline)."""
+    """Shell completion of a KEY: usable keys' names (nothing when offline).
+
+    A name that several usable keys share is offered as their ids instead,
+    since it names none of them. Names come from a cache for a minute (see
+    ``_namecache``), so a TAB after the first makes no request.
+    """
     from click.shell_completion import CompletionItem
+
+    from onepin.cli._namecache import load, store
 
     current = settings(ctx)
     current.timeout = min(current.timeout, 3.0)
     current.out.json_mode = True  # no status line or progress on the shell's terminal
-    names: dict[str, str] = {}
     try:
-        with ctx.scope(cleanup=False), key_calls() as calls:
-            for key in calls.client.api_keys.list(status="active", page_size=PAGE):
-                if key.name.startswith(incomplete):
-                    names.setdefault(key.name, key.preview or key.id)
-                if len(names) >= 200:
-                    break
+        with ctx.scope(cleanup=False):
+            path = names_cache(manager())
+            names = load(path)
+            if names is None:
+                names = {}
+                with key_calls() as calls:
+                    for key in calls.client.api_keys.list(status="active", page_size=PAGE):
+                        names.setdefault(key.name, []).append(key.id)
+                store(path, names)
     except Exception:
         return []
-    return [CompletionItem(name, help=preview) for name, preview in sorted(names.items())]
+    items: list[CompletionItem] = []
+    for name, ids in sorted(names.items()):
+        if len(ids) == 1 and name.startswith(incomplete):
+            items.append(CompletionItem(name, help=ids[0]))
+        elif len(ids) > 1:
+            shared = f'one of {len(ids)} keys named "{escape(name)}"'
+            items += [CompletionItem(i, help=shared) for i in ids if i.startswith(incomplete)]
+    return items
 
 
 key_argument = click.argument("key", shell_complete=complete_key)

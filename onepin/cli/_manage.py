@@ -16,6 +16,7 @@ import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -143,6 +144,11 @@ class KeyCalls:
     manager: Manager
     _own_id: list[str | None] = field(default_factory=list, repr=False)
 
+    @property
+    def names_cache(self) -> Path | None:
+        """The file of the short-lived key-name cache for this server (see ``_namecache``)."""
+        return names_cache(self.manager)
+
     def own_key_id(self) -> str | None:
         """The id of the API key the CLI runs with (asked once), ``None`` when there is none.
 
@@ -168,12 +174,25 @@ class KeyCalls:
                 return None
 
 
+def names_cache(found: Manager) -> Path | None:
+    """The key-name cache file for ``found``'s server, workspace and profile."""
+    from onepin.cli._namecache import cache_file
+
+    return cache_file(found.creds.base_url, settings().workspace, found.creds.profile)
+
+
 @contextlib.contextmanager
-def key_calls() -> Iterator[KeyCalls]:
-    """A ``KeyCalls`` for this command; a refused token gets advice for where it came from."""
+def key_calls(*, writes: bool = False) -> Iterator[KeyCalls]:
+    """A ``KeyCalls`` for this command; a refused token gets advice for where it came from.
+
+    ``writes``: the command changes keys, so the cached key names are dropped.
+    """
     from onepin import AuthenticationError, SessionRequiredError
+    from onepin.cli._namecache import drop
 
     found = manager()
+    if writes:
+        drop(names_cache(found))
     with open_client(found.creds) as client:
         try:
             yield KeyCalls(client, found)

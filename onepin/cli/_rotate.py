@@ -99,7 +99,7 @@ def rotate_key(
     found = manager()
     creds = found.own or found.creds
     saved = saved_credentials(creds) if save else creds
-    with key_calls() as calls:
+    with key_calls(writes=True) as calls:
         target = find_key(calls.client, key, write=True)
         in_use = False
         if save:
