@@ -7,6 +7,7 @@ name; the key the CLI itself runs with is guarded by ``--force``.
 from __future__ import annotations
 
 import contextlib
+import sys
 from typing import TYPE_CHECKING
 
 import click
@@ -80,7 +81,12 @@ def _listing_note(shown: int, total: int | None, filtered: bool) -> str:
 @global_options
 @json_fields(key_fields)
 def list_keys(status: str, search: str | None, limit: int | None, all_: bool) -> None:
-    """List keys, oldest first: a table fitted to a terminal, tab-separated when piped.
+    """List keys in the server's order: a table fitted to a terminal, TSV when piped.
+
+    Piped, one line per key, tab-separated, no header, in this order: id,
+    name, preview, status, scopes (comma-separated), rate_limit_per_min,
+    last_used_at, created_at; "-" for none, times in UTC ISO 8601, control
+    characters written as backslash escapes. --json gives every field.
 
     \b
     Examples:
@@ -98,7 +104,7 @@ def list_keys(status: str, search: str | None, limit: int | None, all_: bool) ->
     scan = wanted is None or needle is not None  # a full pass: keep pages in flight
     with key_calls() as calls:
         stream = calls.client.api_keys.list(status=status, page_size=page_size)
-        with stream if scan else contextlib.nullcontext(stream) as it:
+        with stream if scan else contextlib.nullcontext(stream) as it, out.progressing():
             for seen, key in enumerate(it, 1):
                 if all_ and seen % page_size == 0:
                     of = f"/{it.total:,}" if it.total is not None else ""
@@ -112,12 +118,12 @@ def list_keys(status: str, search: str | None, limit: int | None, all_: bool) ->
                 if len(keys) == wanted and needle is None and it.total is not None:
                     more = it.total > seen
                     break
-            out.progress_done()
             total = it.total
     if out.json_mode:
         out.json([to_builtins(k) for k in keys])
     else:
-        print_keys(out, keys)
+        if keys or not sys.stdout.isatty():  # a terminal gets no bare header
+            print_keys(out, keys)
         if not keys:
             out.message("No API keys match.")
     if more:

@@ -175,7 +175,7 @@ def audit_keys(max_age: timedelta, unused_for: timedelta, status: str, exit_zero
     with key_calls() as calls:
         in_use = calls.own_key_id()
         creds = calls.manager.own or calls.manager.creds
-        with calls.client.api_keys.list(status=status, page_size=PAGE) as keys:
+        with calls.client.api_keys.list(status=status, page_size=PAGE) as keys, out.progressing():
             for key in keys:
                 result = summary.add(audit_key(key, now=now, policy=policy))
                 if result.findings:
@@ -183,7 +183,6 @@ def audit_keys(max_age: timedelta, unused_for: timedelta, status: str, exit_zero
                 if summary.keys % PAGE == 0:
                     of = f"/{keys.total:,}" if keys.total is not None else ""
                     out.progress(f"Audited {summary.keys:,}{of} keys")
-        out.progress_done()
     _report(out, flagged, summary, policy, creds, in_use)
     if summary.flagged and not exit_zero:
         raise click.exceptions.Exit(FOUND)

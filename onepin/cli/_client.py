@@ -82,7 +82,7 @@ def current_credentials() -> Credentials:
     creds = credentials.resolve(current.api_key, current.base_url, profile=current.profile)
     problem = key_problem(creds.api_key)
     if problem is not None:
-        message = f"Not an OnePin API key ({problem}); {key_fix(creds)}"
+        message = f"Not a OnePin API key ({problem}); {key_fix(creds)}"
         raise CliError(message, code="BAD_KEY_FORMAT")
     return creds
 

@@ -55,7 +55,7 @@ def _scan(
     out = settings().out
     found: list[ApiKey] = []
     by_id: list[ApiKey] = []
-    with client.api_keys.list(status=status, page_size=PAGE) as keys:
+    with client.api_keys.list(status=status, page_size=PAGE) as keys, out.progressing():
         for seen, key in enumerate(keys, 1):
             if seen % PAGE == 0:
                 total = f"/{keys.total:,}" if keys.total is not None else ""
@@ -66,7 +66,6 @@ def _scan(
                     break
             elif prefix is not None and key.id.startswith(prefix):
                 by_id.append(key)
-    out.progress_done()
     return found, by_id
 
 

@@ -10,13 +10,14 @@ are written as ``\uXXXX`` escapes, which decode to the very same string.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -122,6 +123,14 @@ class Output:
         if not self.json_mode and sys.stderr.isatty():
             click.echo(f"\r{escape(text)}\033[K", file=sys.stderr, nl=False)
             self._progress_shown = True
+
+    @contextlib.contextmanager
+    def progressing(self) -> Iterator[None]:
+        """While open, ``progress`` lines may be shown; erased at the end, Ctrl-C included."""
+        try:
+            yield
+        finally:
+            self.progress_done()
 
     def progress_done(self) -> None:
         """Erase the progress line, if one was shown."""

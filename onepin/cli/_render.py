@@ -156,7 +156,7 @@ def show_key(out: Output, key: ApiKey) -> None:
         ("Workspace", key.workspace_id),
         ("Created", key.created_at),
         ("Updated", key.updated_at),
-        ("Last used", key.last_used_at),
+        ("Last used", key.last_used_at or "never"),
         ("Revoked", key.revoked_at),
     ]
     width = max(len(name) for name, _ in fields) + 1
