@@ -20,7 +20,7 @@ from onepin.cli._context import global_options, settings
 from onepin.cli._manage import key_calls, session_option
 from onepin.cli._output import Output, escape
 from onepin.cli._render import audit_fields, json_fields
-from onepin.cli._table import print_keys
+from onepin.cli._table import CREATED, print_keys
 
 if TYPE_CHECKING:
     from onepin._models import ApiKey
@@ -109,7 +109,7 @@ def _show_terminal(
             continue
         title = f"{finding.label.capitalize()} ({len(group):,}): {why}"
         click.echo(out.style(title, sys.stdout, bold=True), color=True)
-        print_keys(out, group)
+        print_keys(out, group, keep=frozenset({CREATED}))  # the age behind "rotation due"
         out.result(f"  fix: {fix}")
         out.result()
     own = next((r for r in flagged if r.key.id == in_use), None)
