@@ -23,6 +23,7 @@ from onepin.cli._lookup import find_key, key_argument, keys_named
 from onepin.cli._manage import key_calls, manager, names_cache, session_option
 from onepin.cli._namecache import load
 from onepin.cli._output import escape
+from onepin.cli._pager import no_pager_option, paged
 from onepin.cli._render import (
     json_fields,
     key_fields,
@@ -77,10 +78,13 @@ def _listing_note(shown: int, total: int | None, filtered: bool) -> str:
     "--limit", type=click.IntRange(min=1), default=None, help="At most N keys [default: 50]."
 )
 @click.option("--all", "all_", is_flag=True, help="Every key, page after page.")
+@no_pager_option
 @session_option
 @global_options
 @json_fields(key_fields)
-def list_keys(status: str, search: str | None, limit: int | None, all_: bool) -> None:
+def list_keys(
+    status: str, search: str | None, limit: int | None, all_: bool, no_pager: bool
+) -> None:
     """List keys in the server's order: a table fitted to a terminal, TSV when piped.
 
     Piped, one line per key, tab-separated, no header, in this order: id,
@@ -119,13 +123,13 @@ def list_keys(status: str, search: str | None, limit: int | None, all_: bool) ->
                     more = it.total > seen
                     break
             total = it.total
-    if out.json_mode:
-        out.json([to_builtins(k) for k in keys])
-    else:
-        if keys or not sys.stdout.isatty():  # a terminal gets no bare header
+    with paged(not no_pager and len(keys) > 0):
+        if out.json_mode:
+            out.json([to_builtins(k) for k in keys])
+        elif keys or not sys.stdout.isatty():  # a terminal gets no bare header
             print_keys(out, keys)
-        if not keys:
-            out.message("No API keys match.")
+    if not out.json_mode and not keys:
+        out.message("No API keys match.")
     if more:
         out.message(_listing_note(len(keys), total, needle is not None))
 

@@ -19,6 +19,7 @@ import click
 from onepin.cli._context import global_options, settings
 from onepin.cli._manage import key_calls, session_option
 from onepin.cli._output import Output, escape
+from onepin.cli._pager import no_pager_option, paged
 from onepin.cli._render import audit_fields, json_fields
 from onepin.cli._table import CREATED, print_keys
 
@@ -141,10 +142,13 @@ def _show_rows(out: Output, flagged: list[KeyAudit], in_use: str | None) -> None
     help="Audit usable keys, or every row (revoked ones never have findings).",
 )
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when keys are flagged.")
+@no_pager_option
 @session_option
 @global_options
 @json_fields(audit_fields)
-def audit_keys(max_age: timedelta, unused_for: timedelta, status: str, exit_zero: bool) -> None:
+def audit_keys(
+    max_age: timedelta, unused_for: timedelta, status: str, exit_zero: bool, no_pager: bool
+) -> None:
     """Check every key against the documented rules and show the ones that break them.
 
     Findings: rotation due (created or last rotated over --max-age ago; the
@@ -183,7 +187,8 @@ def audit_keys(max_age: timedelta, unused_for: timedelta, status: str, exit_zero
                 if summary.keys % PAGE == 0:
                     of = f"/{keys.total:,}" if keys.total is not None else ""
                     out.progress(f"Audited {summary.keys:,}{of} keys")
-    _report(out, flagged, summary, policy, creds, in_use)
+    with paged(not no_pager):
+        _report(out, flagged, summary, policy, creds, in_use)
     if summary.flagged and not exit_zero:
         raise click.exceptions.Exit(FOUND)
 

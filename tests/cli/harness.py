@@ -29,6 +29,7 @@ class Cli:
         self.env["HOME"] = str(home)
         # Key management takes a session token (the documented rule); ``no_session`` drops it.
         self.env["ONEPIN_SESSION_TOKEN"] = self.emulator.bootstrap.session_token
+        self.env["ONEPIN_PAGER"] = "cat"  # terminal tests read the output directly, unpaged
 
     no_session: ClassVar[dict[str, str]] = {"ONEPIN_SESSION_TOKEN": ""}
     """``env=`` for a command that manages keys with the API key alone (no session token)."""
