@@ -14,6 +14,7 @@ import traceback
 import click
 
 from onepin._version import __version__
+from onepin.cli._api import api
 from onepin.cli._api_keys import api_keys
 from onepin.cli._audit import audit_keys
 from onepin.cli._auth import logout, whoami
@@ -55,6 +56,7 @@ cli.add_command(logout)
 cli.add_command(whoami)
 cli.add_command(api_keys)
 cli.add_command(completion)
+cli.add_command(api)
 api_keys.add_command(rotate_key)
 api_keys.add_command(audit_keys)
 
