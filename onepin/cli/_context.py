@@ -119,6 +119,12 @@ def _store(ctx: click.Context, param: click.Parameter, value: Any) -> None:
         setattr(current, name, value)
 
 
+def _complete_json(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    from onepin.cli._completion import complete_json_fields  # imported late: it imports us
+
+    return complete_json_fields(ctx, param, incomplete)
+
+
 def _flag(*decls: str, **attrs: Any) -> Flag:
     return decls, attrs
 
@@ -162,6 +168,7 @@ COMMON: tuple[Flag, ...] = (
         flag_value="",
         metavar="[FIELDS]",
         help="JSON on stdout; FIELDS (comma-separated) picks fields, e.g. --json id,name.",
+        shell_complete=_complete_json,
     ),
     _flag("--no-color", is_flag=True, help="No colors (also NO_COLOR=1)."),
 )

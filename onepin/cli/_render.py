@@ -88,6 +88,7 @@ def json_fields(available: Callable[[], Iterable[str]]) -> Callable[[F], F]:
                     )
             return f(*args, **kwargs)
 
+        checked.json_fields = available  # type: ignore[attr-defined]  # read by completion
         return checked  # type: ignore[return-value]
 
     return decorate

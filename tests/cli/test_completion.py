@@ -105,3 +105,10 @@ def test_completion_caches_names_briefly_and_offers_a_shared_name_as_ids(cli: Cl
     assert [r for r in cli.emulator.requests if r.method == "GET"] == []  # no listing
     assert cli("api-keys", "create", "fresh", "--scope", "voices:read").returncode == 0
     assert complete(cli, "onepin api-keys get fre") == ["fresh"]  # a change drops the cache
+
+
+def test_json_fields_complete(cli: Cli) -> None:
+    assert complete(cli, "onepin api-keys list --json na") == ["name"]
+    assert complete(cli, "onepin api-keys get --json id,rate") == ["id,rate_limit_per_min"]
+    assert "api_key" in complete(cli, "onepin api-keys create x --json ")
+    assert "api_key" not in complete(cli, "onepin api-keys list --json ")
