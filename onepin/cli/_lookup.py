@@ -52,21 +52,44 @@ def _scan(
 
     The pass stops once ``enough`` usable keys have the name (a name wins over an id prefix).
     """
+    from onepin.cli._namecache import store
+
     out = settings().out
     found: list[ApiKey] = []
     by_id: list[ApiKey] = []
+    names: dict[str, list[str]] = {}  # every usable key's name: the cache, once complete
     with client.api_keys.list(status=status, page_size=PAGE) as keys, out.progressing():
         for seen, key in enumerate(keys, 1):
             if seen % PAGE == 0:
                 total = f"/{keys.total:,}" if keys.total is not None else ""
                 out.progress(f'Looking for "{escape(name)}": {seen:,}{total} keys')
+            if key_status(key) == "active":
+                names.setdefault(key.name, []).append(key.id)
             if key.name == name:
                 found.append(key)
                 if sum(key_status(k) == "active" for k in found) >= enough:
                     break
             elif prefix is not None and key.id.startswith(prefix):
                 by_id.append(key)
+        else:
+            if status == "all":
+                store(names_cache(manager()), names)
     return found, by_id
+
+
+def _cached(client: onepin_sync.OnePinClient, name: str) -> ApiKey | None:
+    """The one usable key called ``name`` by the fresh name cache, checked with one GET."""
+    from onepin import NotFoundError
+    from onepin.cli._namecache import load
+
+    ids = (load(names_cache(manager())) or {}).get(name, [])
+    if len(ids) != 1:
+        return None
+    try:
+        key = client.api_keys.get(ids[0])
+    except NotFoundError:
+        return None
+    return key if key.name == name and key_status(key) == "active" else None
 
 
 def keys_named(
@@ -111,8 +134,9 @@ def find_key(client: onepin_sync.OnePinClient, ref: str, *, write: bool = False)
     A name wins over an id prefix; among keys of that name an active one
     first, then an inactive one.
 
-    A read may fall back to a revoked key of that name; a ``write`` never
-    picks a revoked key, by name or by id.
+    A read may fall back to a revoked key of that name, and takes a name from
+    the fresh name cache (one GET checks it); a ``write`` never picks a
+    revoked key, by name or by id, and always reads the listing.
     """
     ref = ref.removesuffix("…")  # an id cut short in a table
     if _is_uuid(ref):
@@ -120,6 +144,9 @@ def find_key(client: onepin_sync.OnePinClient, ref: str, *, write: bool = False)
         if write and key_status(key) == "revoked":
             raise _revoked(key)
         return key
+    cached = None if write else _cached(client, ref)  # a write checks the name afresh
+    if cached is not None:
+        return cached
     prefix = ref.lower() if _ID_PREFIX.fullmatch(ref.lower()) else None
     found, by_id = _scan(client, ref, prefix)
     if not found and by_id:

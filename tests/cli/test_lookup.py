@@ -53,3 +53,19 @@ def test_a_scope_typo_is_a_usage_error_listing_the_scopes(cli: Cli) -> None:
     update = cli("api-keys", "update", key.id, "--scope", "nope")
     assert update.returncode == 2
     assert [r for r in cli.emulator.requests if r.method in ("POST", "PATCH")] == []
+
+
+def test_a_second_lookup_by_name_reads_one_key_not_the_listing(cli: Cli) -> None:
+    cli.login()
+    cli.emulator.seed_keys(450)
+    key = cli.emulator.create_key(name="ci")
+    first = cli("api-keys", "get", "ci", "--json", "id")
+    assert json.loads(first.stdout) == {"id": key.id}
+    cli.emulator.clear_requests()
+    again = cli("api-keys", "get", "ci", "--json", "id")
+    assert json.loads(again.stdout) == {"id": key.id}
+    assert [(r.method, r.path) for r in cli.emulator.requests] == [
+        ("GET", f"/api/v1/api-keys/{key.id}")
+    ]
+    assert cli("api-keys", "update", "ci", "--name", "cd").returncode == 0  # drops the cache
+    assert cli("api-keys", "get", "ci").returncode == 1  # the old name is gone
