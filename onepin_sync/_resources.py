@@ -38,10 +38,13 @@ class Request(Protocol):
         body: Mapping[str, Any] | None = None,
         idempotent: bool = True,
         paced: bool = False,
+        idempotency_key: str | None = None,
     ) -> T:
         """Send the call (retried as the client's options say) and decode the answer.
 
         ``paced``: wait first for the rate-limited key's next slot (a listing's pages).
+        ``idempotency_key``: the ``Idempotency-Key`` of a call that is not idempotent
+        (else a new one).
         """
         ...
 
@@ -144,18 +147,26 @@ class ApiKeysResource:
         name: str,
         scopes: Sequence[str] | None = None,
         rate_limit_per_min: int | None = None,
+        idempotency_key: str | None = None,
     ) -> CreatedApiKey:
         """Create a live key; its secret is in ``.api_key``, returned this once only.
 
         ``scopes=None`` grants the caller's own scopes; ``rate_limit_per_min=None``
-        means unlimited. Sent with an ``Idempotency-Key``; not retried after a 5xx
-        or read error unless the client trusts idempotency keys.
+        means unlimited. Sent with an ``Idempotency-Key`` (``idempotency_key``, else
+        a new one); not retried after a 5xx or read error unless the client trusts
+        idempotency keys. Repeating a create whose answer was lost with the same
+        ``idempotency_key`` (and the same fields) returns the key it made.
         """
         body: dict[str, object] = {"name": name, "rate_limit_per_min": rate_limit_per_min}
         if scopes is not None:
             body["scopes"] = [str(s) for s in scopes]
         envelope = self._request(
-            "POST", _KEYS, Decoders.created_api_key, body=body, idempotent=False
+            "POST",
+            _KEYS,
+            Decoders.created_api_key,
+            body=body,
+            idempotent=False,
+            idempotency_key=idempotency_key,
         )
         return envelope.data
 
@@ -194,14 +205,19 @@ class ApiKeysResource:
         envelope = self._request("DELETE", _key_path(key_id), Decoders.api_key)
         return envelope.data
 
-    def rotate(self, key_id: str) -> RotatedApiKey:
+    def rotate(self, key_id: str, *, idempotency_key: str | None = None) -> RotatedApiKey:
         """Revoke a key and create its successor (same name, scopes and limit).
 
         The successor's secret is in ``.new_key.api_key``, returned this once only.
         Not retried after a 5xx or read error unless the client trusts idempotency
-        keys: a lost answer would lose the only copy of the new secret.
+        keys: a lost answer would lose the only copy of the new secret; repeat the
+        call with the same ``idempotency_key`` to get that answer again.
         """
         envelope = self._request(
-            "PATCH", _key_path(key_id, "/rotate"), Decoders.rotated_api_key, idempotent=False
+            "PATCH",
+            _key_path(key_id, "/rotate"),
+            Decoders.rotated_api_key,
+            idempotent=False,
+            idempotency_key=idempotency_key,
         )
         return envelope.data

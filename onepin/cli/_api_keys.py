@@ -19,6 +19,7 @@ from onepin.cli._guard import (
     guard_own_key,
     warn_profiles_using,
 )
+from onepin.cli._idempotency import idempotency_option, recoverable
 from onepin.cli._lookup import find_key, key_argument, keys_named
 from onepin.cli._manage import key_calls, manager, names_cache, session_option
 from onepin.cli._namecache import load
@@ -139,11 +140,17 @@ def list_keys(
 @scope_options
 @click.option("--rate-limit", type=click.IntRange(min=1), default=None, help="Requests per minute.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the secret (for scripts).")
+@idempotency_option
 @session_option
 @global_options
 @json_fields(secret_fields)
 def create_key(
-    name: str, scopes: tuple[str, ...], all_scopes: bool, rate_limit: int | None, quiet: bool
+    name: str,
+    scopes: tuple[str, ...],
+    all_scopes: bool,
+    rate_limit: int | None,
+    quiet: bool,
+    idempotency_key: str,
 ) -> None:
     """Create a key named NAME and print its secret, once.
 
@@ -172,7 +179,13 @@ def create_key(
                 f'Warning: a key named "{escape(name)}" exists already ({same[0]}); '
                 "names are how keys are found, so consider another"
             )
-        created = client.api_keys.create(name=name, scopes=chosen, rate_limit_per_min=rate_limit)
+        with recoverable(idempotency_key):
+            created = client.api_keys.create(
+                name=name,
+                scopes=chosen,
+                rate_limit_per_min=rate_limit,
+                idempotency_key=idempotency_key,
+            )
     show_secret(out, created, "Created", quiet=quiet)
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from onepin.cli._client import open_client, with_key
 from onepin.cli._context import settings
 from onepin.cli._errors import CliError
+from onepin.cli._idempotency import recoverable
 from onepin.cli._output import escape
 from onepin.cli._render import show_secret
 
@@ -80,6 +81,8 @@ class Rotation:
     save: bool
     quiet: bool
     reveal: bool
+    idempotency_key: str
+    """Sent with the create or rotate (see ``_idempotency``)."""
 
     @property
     def saved_to(self) -> str | None:
@@ -129,11 +132,13 @@ class Rotation:
         """Create the successor, check (and save) it, then revoke the old key or keep it."""
         target = self.target
         self.calls.own_key_id()  # asked now, while the old key still works
-        new = self.calls.client.api_keys.create(
-            name=target.name,
-            scopes=list(target.scopes),
-            rate_limit_per_min=target.rate_limit_per_min,
-        )
+        with recoverable(self.idempotency_key):
+            new = self.calls.client.api_keys.create(
+                name=target.name,
+                scopes=list(target.scopes),
+                rate_limit_per_min=target.rate_limit_per_min,
+                idempotency_key=self.idempotency_key,
+            )
         with self.keeping(new, "Created (the old key still works); new"):
             self.verify(new)
         if grace is not None:

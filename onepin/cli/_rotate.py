@@ -17,6 +17,7 @@ import click
 
 from onepin.cli._context import global_options, settings
 from onepin.cli._guard import confirm, gone_credentials_note, guard_own_key, warn_profiles_using
+from onepin.cli._idempotency import idempotency_option, recoverable
 from onepin.cli._lookup import find_key, key_argument
 from onepin.cli._manage import key_calls, manager, session_option
 from onepin.cli._output import escape
@@ -65,6 +66,7 @@ def _grace(
 @click.option(
     "--quiet", "-q", is_flag=True, help="Print only the new secret (its preview once saved)."
 )
+@idempotency_option
 @session_option
 @global_options
 @json_fields(secret_fields)
@@ -77,6 +79,7 @@ def rotate_key(
     yes: bool,
     force: bool,
     quiet: bool,
+    idempotency_key: str,
 ) -> None:
     """Replace a key by a new one with the same name, scopes and rate limit.
 
@@ -108,7 +111,7 @@ def rotate_key(
             in_use = guard_own_key(calls, target, force, "rotate")
         if grace is None:
             warn_profiles_using(out, calls, target)
-        rotation = Rotation(calls, target, saved, save, quiet, show_secret)
+        rotation = Rotation(calls, target, saved, save, quiet, show_secret, idempotency_key)
         if overlap:
             new = rotation.overlap(grace)
         else:
@@ -118,7 +121,9 @@ def rotate_key(
                 yes,
                 "rotate",
             )
-            new = calls.client.api_keys.rotate(target.id).new_key
+            with recoverable(idempotency_key):
+                rotated = calls.client.api_keys.rotate(target.id, idempotency_key=idempotency_key)
+            new = rotated.new_key
             with rotation.keeping(new, "Rotated (not saved); new"):
                 if save:
                     rotation.verify(new)

@@ -119,3 +119,22 @@ def test_revoking_a_key_another_profile_uses_warns(cli: Cli) -> None:
     result = cli("api-keys", "delete", "staging-key", "--yes")
     assert result.returncode == 0, result.stderr
     assert 'profile "staging"' in result.stderr
+
+
+def test_an_idempotency_key_recovers_a_lost_secret(cli: Cli) -> None:
+    cli.login()
+    cli.emulator.inject(Fault.commit_then_fail(method="POST", path="/api/v1/api-keys"))
+    lost = cli("api-keys", "create", "ci", "--scope", "voices:read", "-i", "ci-create-1")
+    assert lost.returncode == 1
+    assert "--idempotency-key ci-create-1" in lost.stderr  # how to get the secret back
+    again = cli("api-keys", "create", "ci", "--scope", "voices:read", "-i", "ci-create-1", "--json")
+    assert again.returncode == 0, again.stderr
+    body = json.loads(again.stdout)
+    assert body["api_key"].startswith("op_live_")
+    assert _active_named(cli, "ci") == [body["id"]]  # one key, made once
+    sent = {r.headers.get("idempotency-key") for r in cli.emulator.requests if r.method == "POST"}
+    assert sent == {"ci-create-1"}
+    rotated = cli("api-keys", "rotate", "ci", "--overlap", "-i", "ci-rot-1", "--json", "id")
+    assert rotated.returncode == 0, rotated.stderr
+    posts = [r for r in cli.emulator.requests if r.method == "POST"]
+    assert posts[-1].headers.get("idempotency-key") == "ci-rot-1"
