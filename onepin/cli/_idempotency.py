@@ -45,7 +45,8 @@ def idempotency_option(f: F) -> F:
 @contextlib.contextmanager
 def recoverable(key: str) -> Iterator[None]:
     """A lost answer inside the block says to repeat the command with ``--idempotency-key``."""
-    from onepin import OnePinError
+    from onepin import APITimeoutError, OnePinError
+    from onepin.cli._context import settings
 
     try:
         yield
@@ -54,6 +55,11 @@ def recoverable(key: str) -> Iterator[None]:
             raise
         failure = describe(exc)
         message = failure.message if failure is not None else str(exc)
+        if isinstance(exc, APITimeoutError):  # worded as every --timeout failure is
+            message = (
+                f"The server did not answer within {settings().timeout:g}s (--timeout). "
+                "It may or may not have been applied."
+            )
         raise CliError(
             f"{message}\nTo get the key it made, if it did, repeat the same command with "
             f"--idempotency-key {key}",
