@@ -30,5 +30,7 @@ def test_timeout_bounds_the_whole_command_not_each_call(cli: Cli) -> None:
     result = cli("api-keys", "rotate", key.id, "--overlap", "--timeout", "2")
     took = time.monotonic() - started
     assert result.returncode == 1, result.stderr
-    assert took < 3.5, took
+    assert took < 5, took
     assert "did not answer within 2s" in result.stderr
+    # the command stopped at its deadline: the last call (the revoke) never left
+    assert [r for r in cli.emulator.requests if r.method == "DELETE"] == []
