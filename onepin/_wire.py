@@ -64,12 +64,13 @@ class Call:
         params: Mapping[str, str | int] | None = None,
         body: Mapping[str, Any] | None = None,
         idempotent: bool = True,
+        idempotency_key: str | None = None,
     ) -> None:
         self.method = method
         # Parsed once here, query included: httpx takes a URL object as it is.
         self.url = httpx.URL(f"{url}?{urlencode(params, quote_via=quote)}" if params else url)
         self.content = None if body is None else _encoder.encode(body)
-        self.idempotency_key = None if idempotent else new_idempotency_key()
+        self.idempotency_key = None if idempotent else idempotency_key or new_idempotency_key()
         self.attempts = 0
         """Attempts sent so far."""
 

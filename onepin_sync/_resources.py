@@ -40,10 +40,13 @@ class Request(Protocol):
         body: Mapping[str, Any] | None = None,
         idempotent: bool = True,
         paced: bool = False,
+        idempotency_key: str | None = None,
     ) -> T:
         """Send the call (retried as the client's options say) and decode the answer.
 
         ``paced``: wait first for the rate-limited key's next slot (a listing's pages).
+        ``idempotency_key``: the ``Idempotency-Key`` of a call that is not idempotent
+        (else a new one).
         """
         ...
 
@@ -196,6 +199,7 @@ class ApiKeysResource:
         scopes: Sequence[str] | NotGiven | None = NOT_GIVEN,
         rate_limit_per_min: int | NotGiven | None = NOT_GIVEN,
         key_type: str | NotGiven = NOT_GIVEN,
+        idempotency_key: str | None = None,
     ) -> CreatedApiKey:
         """Create a key; its secret is in ``.api_key``, returned this once only.
 
@@ -203,9 +207,11 @@ class ApiKeysResource:
         default (seed 002 shows a name-only key with three scopes and 1000/min),
         while ``None`` is sent as ``null``: no scopes, or no rate limit.
         ``key_type`` is ``"live"`` today (``test`` and ``public`` are reserved:
-        the server refuses them with a 422). Sent with an ``Idempotency-Key``;
-        not retried after a 5xx or read error unless the client trusts
-        idempotency keys.
+        the server refuses them with a 422). Sent with an ``Idempotency-Key``
+        (``idempotency_key``, else a new one); not retried after a 5xx or read
+        error unless the client trusts idempotency keys. Repeating a create whose
+        answer was lost with the same ``idempotency_key`` (and the same fields)
+        returns the key it made.
         """
         body: dict[str, object] = {"name": name}
         if not isinstance(scopes, NotGiven):
@@ -215,7 +221,12 @@ class ApiKeysResource:
         if not isinstance(key_type, NotGiven):
             body["key_type"] = str(key_type)
         envelope = self._request(
-            "POST", _KEYS, Decoders.created_api_key, body=body, idempotent=False
+            "POST",
+            _KEYS,
+            Decoders.created_api_key,
+            body=body,
+            idempotent=False,
+            idempotency_key=idempotency_key,
         )
         return envelope.data
 
@@ -254,14 +265,19 @@ class ApiKeysResource:
         envelope = self._request("DELETE", _key_path(key_id), Decoders.api_key)
         return envelope.data
 
-    def rotate(self, key_id: str) -> RotatedApiKey:
+    def rotate(self, key_id: str, *, idempotency_key: str | None = None) -> RotatedApiKey:
         """Revoke a key and create its successor (same name, scopes and limit).
 
         The successor's secret is in ``.new_key.api_key``, returned this once only.
         Not retried after a 5xx or read error unless the client trusts idempotency
-        keys: a lost answer would lose the only copy of the new secret.
+        keys: a lost answer would lose the only copy of the new secret; repeat the
+        call with the same ``idempotency_key`` to get that answer again.
         """
         envelope = self._request(
-            "PATCH", _key_path(key_id, "/rotate"), Decoders.rotated_api_key, idempotent=False
+            "PATCH",
+            _key_path(key_id, "/rotate"),
+            Decoders.rotated_api_key,
+            idempotent=False,
+            idempotency_key=idempotency_key,
         )
         return envelope.data

@@ -229,3 +229,10 @@ def test_the_readme_audit_example_runs(seeded: Cli) -> None:
     assert [line.split()[1] for line in lines if line.startswith("rotate ")] == due
     assert SUMMARY.fullmatch(lines[-2])
     assert f"'keys': {report['summary']['keys']}" in lines[-1]
+
+
+def test_eighty_columns_keep_the_age_column(seeded: Cli) -> None:
+    lines = terminal(seeded, "api-keys", "audit", "--exit-zero", "--no-color", columns=80)
+    headers = [line for line in lines if line.startswith("ID ")]
+    assert headers and all("CREATED" in h for h in headers), headers
+    assert all(len(h) <= 80 for h in headers)

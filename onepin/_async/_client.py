@@ -222,6 +222,7 @@ class OnePinClient:
         body: Mapping[str, Any] | None = None,
         idempotent: bool = True,
         paced: bool = False,
+        idempotency_key: str | None = None,
     ) -> T:
         """Send one logical call: attempts and waits within the deadline, then decoding.
 
@@ -231,7 +232,12 @@ class OnePinClient:
         """
         options = self._options
         call = Call(
-            method, options.base_url + path, params=params, body=body, idempotent=idempotent
+            method,
+            options.base_url + path,
+            params=params,
+            body=body,
+            idempotent=idempotent,
+            idempotency_key=idempotency_key,
         )
         if options.deadline is None:
             return await self._send(call, decoder, None, paced)

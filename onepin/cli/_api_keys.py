@@ -7,14 +7,24 @@ name; the key the CLI itself runs with is guarded by ``--force``.
 from __future__ import annotations
 
 import contextlib
+import sys
 from typing import TYPE_CHECKING
 
 import click
 
-from onepin.cli._client import api_client, current_credentials, open_client
 from onepin.cli._context import global_options, settings
-from onepin.cli._guard import confirm, gone_credentials_note, guard_own_key
+from onepin.cli._guard import (
+    confirm,
+    gone_credentials_note,
+    guard_own_key,
+    warn_profiles_using,
+)
+from onepin.cli._idempotency import idempotency_option, recoverable
 from onepin.cli._lookup import find_key, key_argument, keys_named
+from onepin.cli._manage import key_calls, manager, names_cache, session_option
+from onepin.cli._namecache import load
+from onepin.cli._output import escape
+from onepin.cli._pager import no_pager_option, paged
 from onepin.cli._render import (
     json_fields,
     key_fields,
@@ -33,9 +43,14 @@ __all__ = ["api_keys"]
 
 
 @click.group("api-keys", short_help="List, create, show, update, revoke and rotate API keys.")
+@session_option
 @global_options
 def api_keys() -> None:
     """List, create, show, update, revoke and rotate API keys (KEY: an id or a unique name).
+
+    Keys are managed with a session token (sign in at https://app.onepin.ai):
+    ONEPIN_SESSION_TOKEN, or --session-token to read it from stdin or a
+    prompt. Without one the CLI's API key is used, where the server allows it.
 
     \b
     Examples:
@@ -64,10 +79,19 @@ def _listing_note(shown: int, total: int | None, filtered: bool) -> str:
     "--limit", type=click.IntRange(min=1), default=None, help="At most N keys [default: 50]."
 )
 @click.option("--all", "all_", is_flag=True, help="Every key, page after page.")
+@no_pager_option
+@session_option
 @global_options
 @json_fields(key_fields)
-def list_keys(status: str, search: str | None, limit: int | None, all_: bool) -> None:
-    """List keys, oldest first: a table fitted to a terminal, tab-separated when piped.
+def list_keys(
+    status: str, search: str | None, limit: int | None, all_: bool, no_pager: bool
+) -> None:
+    """List keys in the server's order: a table fitted to a terminal, TSV when piped.
+
+    Piped, one line per key, tab-separated, no header, in this order: id,
+    name, preview, status, scopes (comma-separated), rate_limit_per_min,
+    last_used_at, created_at; "-" for none, times in UTC ISO 8601, control
+    characters written as backslash escapes. --json gives every field.
 
     \b
     Examples:
@@ -84,9 +108,9 @@ def list_keys(status: str, search: str | None, limit: int | None, all_: bool) ->
     more = False
     total: int | None = None
     scan = wanted is None or needle is not None  # a full pass: keep pages in flight
-    with api_client() as client:
-        stream = client.api_keys.list(status=status, page_size=page_size)
-        with stream if scan else contextlib.nullcontext(stream) as it:
+    with key_calls() as calls:
+        stream = calls.client.api_keys.list(status=status, page_size=page_size)
+        with stream if scan else contextlib.nullcontext(stream) as it, out.progressing():
             for seen, key in enumerate(it, 1):
                 if all_ and seen % page_size == 0:
                     of = f"/{it.total:,}" if it.total is not None else ""
@@ -99,16 +123,16 @@ def list_keys(status: str, search: str | None, limit: int | None, all_: bool) ->
                 keys.append(key)
                 if len(keys) == wanted and needle is None:
                     # The stream's total counts every status: ask for this one's.
-                    total = client.api_keys.list_page(limit=1, status=status).total
+                    total = calls.client.api_keys.list_page(limit=1, status=status).total
                     more = total is not None and total > seen
                     break
-            out.progress_done()
-    if out.json_mode:
-        out.json([to_builtins(k) for k in keys])
-    else:
-        print_keys(out, keys)
-        if not keys:
-            out.message("No API keys match.")
+    with paged(not no_pager and len(keys) > 0):
+        if out.json_mode:
+            out.json([to_builtins(k) for k in keys])
+        elif keys or not sys.stdout.isatty():  # a terminal gets no bare header
+            print_keys(out, keys)
+    if not out.json_mode and not keys:
+        out.message("No API keys match.")
     if more:
         out.message(_listing_note(len(keys), total, needle is not None))
 
@@ -118,10 +142,17 @@ def list_keys(status: str, search: str | None, limit: int | None, all_: bool) ->
 @scope_options
 @click.option("--rate-limit", type=click.IntRange(min=1), default=None, help="Requests per minute.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the secret (for scripts).")
+@idempotency_option
+@session_option
 @global_options
 @json_fields(secret_fields)
 def create_key(
-    name: str, scopes: tuple[str, ...], all_scopes: bool, rate_limit: int | None, quiet: bool
+    name: str,
+    scopes: tuple[str, ...],
+    all_scopes: bool,
+    rate_limit: int | None,
+    quiet: bool,
+    idempotency_key: str,
 ) -> None:
     """Create a key named NAME and print its secret, once.
 
@@ -138,19 +169,31 @@ def create_key(
     if quiet and out.json_mode:
         raise click.UsageError("--quiet and --json cannot be used together")
     chosen = choose_scopes(out, scopes, all_scopes)
-    with api_client() as client:
-        same = keys_named(client, name, status="active", enough=1)
+    cached = load(names_cache(manager()))  # recent names: no listing needed
+    with key_calls(writes=True) as calls:
+        client = calls.client
+        if cached is not None:
+            same = cached.get(name, [])
+        else:
+            same = [k.id for k in keys_named(client, name, status="active", enough=1)]
         if same:
             out.warning(
-                f'Warning: a key named "{name}" exists already ({same[0].id}); '
+                f'Warning: a key named "{escape(name)}" exists already ({same[0]}); '
                 "names are how keys are found, so consider another"
             )
-        created = client.api_keys.create(name=name, scopes=chosen, rate_limit_per_min=rate_limit)
+        with recoverable(idempotency_key):
+            created = client.api_keys.create(
+                name=name,
+                scopes=chosen,
+                rate_limit_per_min=rate_limit,
+                idempotency_key=idempotency_key,
+            )
     show_secret(out, created, "Created", quiet=quiet)
 
 
 @api_keys.command("get", short_help="Show one key.")
 @key_argument
+@session_option
 @global_options
 @json_fields(key_fields)
 def get_key(key: str) -> None:
@@ -161,8 +204,8 @@ def get_key(key: str) -> None:
       onepin api-keys get ci-deploy
       onepin api-keys get 3fa85f64-5717-4562-b3fc-2c963f66afa6 --json scopes
     """  # noqa: D301 - \b keeps click from rewrapping the examples
-    with api_client() as client:
-        show_key(settings().out, find_key(client, key))
+    with key_calls() as calls:
+        show_key(settings().out, find_key(calls.client, key))
 
 
 def _rate_limit(value: str | None) -> int | None:
@@ -193,6 +236,7 @@ def _rate_limit(value: str | None) -> int | None:
 )
 @click.option("--activate/--deactivate", "active", default=None, help="Enable or disable the key.")
 @click.option("--force", is_flag=True, help="Allow deactivating the key the CLI itself is using.")
+@session_option
 @global_options
 @json_fields(key_fields)
 def update_key(
@@ -217,11 +261,11 @@ def update_key(
         raise click.UsageError(
             "nothing to change: give --name, --scope, --rate-limit or --activate/--deactivate"
         )
-    with api_client() as client:
-        target = find_key(client, key)
+    with key_calls(writes=True) as calls:
+        target = find_key(calls.client, key, write=True)
         if active is False:
-            guard_own_key(client, target, force, "deactivate")
-        updated = client.api_keys.update(
+            guard_own_key(calls, target, force, "deactivate")
+        updated = calls.client.api_keys.update(
             target.id,
             name=name if name is not None else NOT_GIVEN,
             scopes=list(scopes) if scopes else NOT_GIVEN,
@@ -235,6 +279,7 @@ def update_key(
 @key_argument
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--force", is_flag=True, help="Allow revoking the key the CLI itself is using.")
+@session_option
 @global_options
 @json_fields(key_fields)
 def delete_key(key: str, yes: bool, force: bool) -> None:
@@ -246,15 +291,16 @@ def delete_key(key: str, yes: bool, force: bool) -> None:
       onepin api-keys delete 3fa85f64-5717-4562-b3fc-2c963f66afa6 --yes
     """  # noqa: D301 - \b keeps click from rewrapping the examples
     out = settings().out
-    creds = current_credentials()
-    with open_client(creds) as client:
-        target = find_key(client, key)
-        in_use = guard_own_key(client, target, force, "revoke")
-        confirm(f'Revoke API key "{target.name}" ({target.id})?', yes, "revoke")
-        revoked = client.api_keys.delete(target.id)
+    with key_calls(writes=True) as calls:
+        target = find_key(calls.client, key, write=True)
+        in_use = guard_own_key(calls, target, force, "revoke")
+        warn_profiles_using(out, calls, target)
+        confirm(f'Revoke API key "{escape(target.name)}" ({target.id})?', yes, "revoke")
+        revoked = calls.client.api_keys.delete(target.id)
     if out.json_mode:
         out.json(to_builtins(revoked))
     else:
-        out.success(f'Revoked API key "{revoked.name}" ({revoked.id})')
-    if in_use:
-        out.warning(gone_credentials_note(creds))
+        out.success(f'Revoked API key "{escape(revoked.name)}" ({revoked.id})')
+    own = calls.manager.own
+    if in_use and own is not None:
+        out.warning(gone_credentials_note(own))

@@ -15,6 +15,7 @@ import click
 
 from onepin._version import __version__
 from onepin.cli._accounts import auth
+from onepin.cli._api import api
 from onepin.cli._api_keys import api_keys
 from onepin.cli._audit import audit_keys
 from onepin.cli._auth import logout, whoami
@@ -58,6 +59,7 @@ cli.add_command(whoami)
 cli.add_command(auth)
 cli.add_command(api_keys)
 cli.add_command(completion)
+cli.add_command(api)
 api_keys.add_command(rotate_key)
 api_keys.add_command(audit_keys)
 

@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from onepin.cli._client import current_credentials, open_client
 from onepin.cli._context import global_options, settings
-from onepin.cli._output import Output
+from onepin.cli._manage import key_calls, session_option
+from onepin.cli._output import Output, escape
+from onepin.cli._pager import no_pager_option, paged
 from onepin.cli._render import audit_fields, json_fields
-from onepin.cli._table import print_keys
+from onepin.cli._table import CREATED, print_keys
 
 if TYPE_CHECKING:
     from onepin._models import ApiKey
@@ -109,13 +110,13 @@ def _show_terminal(
             continue
         title = f"{finding.label.capitalize()} ({len(group):,}): {why}"
         click.echo(out.style(title, sys.stdout, bold=True), color=True)
-        print_keys(out, group)
+        print_keys(out, group, keep=frozenset({CREATED}))  # the age behind "rotation due"
         out.result(f"  fix: {fix}")
         out.result()
     own = next((r for r in flagged if r.key.id == in_use), None)
     if own is not None:
         found = ", ".join(f.label for f in own.findings)
-        out.result(f'{IN_USE}"{own.key.name}" is the key this command uses ({found}).')
+        out.result(f'{IN_USE}"{escape(own.key.name)}" is the key this command uses ({found}).')
         if Finding.ROTATION_DUE in own.findings:
             out.result(f"  rotate it with: {_own_key_fix(creds)}")
 
@@ -126,7 +127,8 @@ def _show_rows(out: Output, flagged: list[KeyAudit], in_use: str | None) -> None
         idle = "-" if r.idle_days is None else str(r.idle_days)
         mark = "in-use" if r.key.id == in_use else "-"
         findings = ",".join(r.findings)
-        out.result("\t".join((r.key.id, r.key.name, findings, str(r.age_days), idle, mark)))
+        row = (r.key.id, r.key.name, findings, str(r.age_days), idle, mark)
+        out.result("\t".join(escape(cell) for cell in row))
 
 
 @click.command("audit", short_help="Check every key against the rules: rotation, use, scopes.")
@@ -140,9 +142,13 @@ def _show_rows(out: Output, flagged: list[KeyAudit], in_use: str | None) -> None
     help="Audit usable keys, or every row (revoked ones never have findings).",
 )
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when keys are flagged.")
+@no_pager_option
+@session_option
 @global_options
 @json_fields(audit_fields)
-def audit_keys(max_age: timedelta, unused_for: timedelta, status: str, exit_zero: bool) -> None:
+def audit_keys(
+    max_age: timedelta, unused_for: timedelta, status: str, exit_zero: bool, no_pager: bool
+) -> None:
     """Check every key against the documented rules and show the ones that break them.
 
     Findings: rotation due (created or last rotated over --max-age ago; the
@@ -166,14 +172,14 @@ def audit_keys(max_age: timedelta, unused_for: timedelta, status: str, exit_zero
     from onepin.audit import Policy, Summary, audit_key
 
     out = settings().out
-    creds = current_credentials()
     policy = Policy(max_age=max_age, unused_for=unused_for)
     summary = Summary()
     flagged: list[KeyAudit] = []
     now = datetime.now(UTC)
-    with open_client(creds) as client:
-        in_use = client.auth.whoami().api_key_id
-        with client.api_keys.list(status=status, page_size=PAGE) as keys:
+    with key_calls() as calls:
+        in_use = calls.own_key_id()
+        creds = calls.manager.own or calls.manager.creds
+        with calls.client.api_keys.list(status=status, page_size=PAGE) as keys, out.progressing():
             for key in keys:
                 result = summary.add(audit_key(key, now=now, policy=policy))
                 if result.findings:
@@ -181,8 +187,8 @@ def audit_keys(max_age: timedelta, unused_for: timedelta, status: str, exit_zero
                 if summary.keys % PAGE == 0:
                     of = f"/{keys.total:,}" if keys.total is not None else ""
                     out.progress(f"Audited {summary.keys:,}{of} keys")
-        out.progress_done()
-    _report(out, flagged, summary, policy, creds, in_use)
+    with paged(not no_pager):
+        _report(out, flagged, summary, policy, creds, in_use)
     if summary.flagged and not exit_zero:
         raise click.exceptions.Exit(FOUND)
 

@@ -111,7 +111,7 @@ def current_credentials() -> Credentials:
         raise CliError(f"The base_url saved in {display_path(creds.path)}: {bad_url}")
     problem = key_problem(creds.api_key)
     if problem is not None:
-        message = f"Not an OnePin API key ({problem}); {key_fix(creds)}"
+        message = f"Not a OnePin API key ({problem}); {key_fix(creds)}"
         raise CliError(message, code="BAD_KEY_FORMAT")
     return creds
 
@@ -155,25 +155,36 @@ def open_client(
         AuthenticationError,
         PermissionDeniedError,
     )
+    from onepin._transport import Transport
+    from onepin.cli._deadline import CommandTimeout, command_clock
 
     current = settings()
     timeout = current.timeout
     shown = safe_url(creds.base_url)
-    status = current.out.status_line(f"Waiting for {httpx.URL(creds.base_url).host}")
-    hooks = {"request": [lambda _: status.begin()], "response": [lambda _: status.end()]}
+    clock = command_clock(timeout)  # one deadline for all the command's calls
+    url = httpx.URL(creds.base_url)
+    transport = Transport(https=url.scheme == "https")  # socket reads bounded by the deadline
+    status = current.out.status_line(f"Waiting for {url.host}")
+    hooks = {
+        "request": [clock.check, lambda _: status.begin()],
+        "response": [lambda _: status.end()],
+    }
     try:
         with (
-            httpx.Client(event_hooks=hooks) as http,
+            httpx.Client(event_hooks=hooks, transport=transport) as http,
             onepin_sync.OnePinClient(
                 creds.api_key,
                 base_url=creds.base_url,
                 workspace_id=current.workspace,
                 timeout=httpx.Timeout(timeout, connect=min(CONNECT_TIMEOUT, timeout)),
-                deadline=timeout,
+                deadline=max(clock.remaining(), 0.001),
                 http_client=http,
             ) as client,
         ):
             yield client
+    except CommandTimeout:
+        message = f"{shown} did not answer within {timeout:g}s (--timeout)."
+        raise CliError(message, code="TIMEOUT") from None
     except APITimeoutError as exc:
         unknown = " It may or may not have been applied." if exc.outcome_unknown else ""
         message = f"{shown} did not answer within {timeout:g}s (--timeout).{unknown}"

@@ -7,11 +7,16 @@ workspace's key names (see ``_lookup.complete_key``).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from onepin.cli._context import Settings
 
-__all__ = ["COMPLETE_VAR", "complete", "completion"]
+if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
+
+__all__ = ["COMPLETE_VAR", "complete", "complete_json_fields", "completion"]
 
 COMPLETE_VAR = "_ONEPIN_COMPLETE"
 """The environment variable of click's completion protocol for ``onepin``."""
@@ -43,3 +48,22 @@ def complete(cli: click.Command, instruction: str) -> int:
     from click.shell_completion import shell_complete
 
     return shell_complete(cli, {"obj": Settings()}, "onepin", COMPLETE_VAR, instruction)
+
+
+def complete_json_fields(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """Complete ``--json FIELDS``: the command's fields, after any already given (``id,na``)."""
+    from click.shell_completion import CompletionItem
+
+    available = getattr(ctx.command.callback, "json_fields", None)
+    if available is None:
+        return []
+    done, _, partial = incomplete.rpartition(",")
+    head = f"{done}," if done else ""
+    taken = set(done.split(","))
+    return [
+        CompletionItem(head + name)
+        for name in available()
+        if name.startswith(partial) and name not in taken
+    ]

@@ -173,6 +173,12 @@ def _store(ctx: click.Context, param: click.Parameter, value: Any) -> None:
         setattr(current, name, value)
 
 
+def _complete_json(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    from onepin.cli._completion import complete_json_fields  # imported late: it imports us
+
+    return complete_json_fields(ctx, param, incomplete)
+
+
 def _flag(*decls: str, **attrs: Any) -> Flag:
     return decls, attrs
 
@@ -220,6 +226,7 @@ COMMON: tuple[Flag, ...] = (
         flag_value="",
         metavar="[FIELDS]",
         help="JSON on stdout; FIELDS (comma-separated) picks fields, e.g. --json id,name.",
+        shell_complete=_complete_json,
     ),
     _flag("--no-color", is_flag=True, help="No colors (also NO_COLOR=1)."),
     _flag(
@@ -246,11 +253,22 @@ global_options = options(AUTH, CONNECTION, COMMON)
 """Every global flag (the root group and the commands that use them all)."""
 
 
+def _names_fields(text: str, known: set[str]) -> bool:
+    """Whether ``text`` names fields: one of them is a field, or nearly one (a typo)."""
+    import difflib
+
+    names = text.split(",")
+    return bool(set(names) & known) or any(
+        difflib.get_close_matches(name, known, n=1, cutoff=0.75) for name in names
+    )
+
+
 def prepare_args(args: list[str], known_fields: Callable[[], set[str]]) -> tuple[list[str], bool]:
     """Make ``--json`` unambiguous for click, and say whether it was given.
 
     ``--json id,name`` becomes ``--json=id,name`` when a name in it is a known
-    field (``known_fields()``, asked only then; the command checks them all);
+    field, or nearly one (``known_fields()``, asked only then; the command
+    checks them all and lists its fields for a typo);
     a bare ``--json`` becomes ``--json=`` so that it never takes the next argument.
     """
     out: list[str] = []
@@ -267,7 +285,7 @@ def prepare_args(args: list[str], known_fields: Callable[[], set[str]]) -> tuple
             wanted = True
             following = args[i] if i < len(args) else ""
             arg = "--json="
-            if _FIELD_LIST.fullmatch(following) and set(following.split(",")) & known_fields():
+            if _FIELD_LIST.fullmatch(following) and _names_fields(following, known_fields()):
                 arg += following
                 i += 1
         out.append(arg)

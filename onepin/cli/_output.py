@@ -1,19 +1,62 @@
-"""How the CLI writes: results to stdout, messages and errors to stderr, color only on a TTY."""
+r"""How the CLI writes: results to stdout, messages and errors to stderr, color only on a TTY.
+
+Nothing from the server reaches a terminal raw: every text line is written
+with its control characters (ESC, CR, C1 codes, bidi overrides, line
+separators) as backslash escapes, so a key name cannot forge rows or send
+escape codes; a value that must stay on one line (a cell, a name) also gets its
+newlines and tabs escaped (``escape``). JSON stays exact: the same characters
+are written as ``\uXXXX`` escapes, which decode to the very same string.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 import click
 
-__all__ = ["Output", "StatusLine"]
+__all__ = ["Output", "StatusLine", "escape"]
+
+_ABOVE_ASCII = "\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+"""DEL, the C1 codes (0x9b is a CSI), line and paragraph separators, bidi overrides."""
+_UNSAFE = re.compile(f"[\x00-\x1f{_ABOVE_ASCII}]")
+_UNSAFE_IN_LINES = re.compile(f"[\x00-\x08\x0b-\x1f{_ABOVE_ASCII}]")
+_JSON_RAW = re.compile(f"[{_ABOVE_ASCII}]")
+"""What ``json.dumps(ensure_ascii=False)`` leaves raw (it escapes the C0 codes itself)."""
+_NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def _escaped(match: re.Match[str]) -> str:
+    char = match[0]
+    code = ord(char)
+    return _NAMED.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def escape(text: str) -> str:
+    r"""``text`` on one line, every control character written as an escape (``\n``, ``\x1b``)."""
+    return _UNSAFE.sub(_escaped, text)
+
+
+def _lines(text: str) -> str:
+    """``text`` with control characters escaped, but for its own newlines and tabs."""
+    return _UNSAFE_IN_LINES.sub(_escaped, text)
+
+
+def _json_escaped(match: re.Match[str]) -> str:
+    return f"\\u{ord(match[0]):04x}"
+
+
+def _json_text(data: Any, **options: Any) -> str:
+    """JSON whose text has no raw control character (json already escapes the C0 ones)."""
+    return _JSON_RAW.sub(_json_escaped, json.dumps(data, ensure_ascii=False, **options))
 
 
 @dataclass
@@ -28,7 +71,7 @@ class Output:
 
     def color(self, stream: IO[str]) -> bool:
         """Whether ``stream`` gets colors: a terminal, and no ``--no-color`` / ``NO_COLOR``."""
-        if self.no_color or os.environ.get("NO_COLOR"):
+        if self.no_color or os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
             return False
         return stream.isatty()
 
@@ -38,27 +81,29 @@ class Output:
 
     def result(self, text: str = "") -> None:
         """A line of the command's result (stdout)."""
-        click.echo(text, file=sys.stdout, color=False)
+        click.echo(_lines(text), file=sys.stdout, color=False)
 
     def success(self, text: str) -> None:
         """A result line headed by a check mark (stdout)."""
-        click.echo(self.style("✓", sys.stdout, fg="green") + " " + text, color=True)
+        click.echo(self.style("✓", sys.stdout, fg="green") + " " + _lines(text), color=True)
 
     def message(self, text: str) -> None:
         """A message for the person, not the pipe (stderr)."""
-        click.echo(text, file=sys.stderr, color=True)
+        click.echo(_lines(text), file=sys.stderr, color=True)
 
     def warning(self, text: str) -> None:
         """A warning (stderr)."""
-        click.echo(self.style(text, sys.stderr, fg="yellow"), file=sys.stderr, color=True)
+        click.echo(self.style(_lines(text), sys.stderr, fg="yellow"), file=sys.stderr, color=True)
 
     def error(self, message: str, code: str | None = None, request_id: str | None = None) -> None:
         """An error: JSON under ``--json``, else the message (stderr)."""
         if self.json_mode:
             body = {"error": {"code": code, "message": message, "request_id": request_id}}
-            click.echo(json.dumps(body, ensure_ascii=False), file=sys.stderr)
+            click.echo(_json_text(body), file=sys.stderr)
         else:
-            click.echo(self.style(message, sys.stderr, fg="red"), file=sys.stderr, color=True)
+            click.echo(
+                self.style(_lines(message), sys.stderr, fg="red"), file=sys.stderr, color=True
+            )
 
     def json(self, data: Any, default: Sequence[str] | None = None) -> None:
         """A JSON result (stdout): the ``--json FIELDS`` asked for, else ``default``, else all."""
@@ -67,7 +112,7 @@ class Output:
             data = (
                 [_select(d, keep) for d in data] if isinstance(data, list) else _select(data, keep)
             )
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+        click.echo(_json_text(data, indent=2, default=str))
 
     def interactive(self) -> bool:
         """Whether a person is at the terminal (stdin and stderr), so asking is possible."""
@@ -76,8 +121,16 @@ class Output:
     def progress(self, text: str) -> None:
         """A progress line on a terminal's stderr, rewritten in place (nothing when piped)."""
         if not self.json_mode and sys.stderr.isatty():
-            click.echo(f"\r{text}\033[K", file=sys.stderr, nl=False)
+            click.echo(f"\r{escape(text)}\033[K", file=sys.stderr, nl=False)
             self._progress_shown = True
+
+    @contextlib.contextmanager
+    def progressing(self) -> Iterator[None]:
+        """While open, ``progress`` lines may be shown; erased at the end, Ctrl-C included."""
+        try:
+            yield
+        finally:
+            self.progress_done()
 
     def progress_done(self) -> None:
         """Erase the progress line, if one was shown."""

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from onepin.cli._context import settings
-from onepin.cli._output import Output
+from onepin.cli._output import Output, escape
 
 if TYPE_CHECKING:
     from onepin._models import ApiKey, CreatedApiKey, WhoAmI
@@ -84,12 +84,17 @@ def json_fields(available: Callable[[], Iterable[str]]) -> Callable[[F], F]:
                 names = tuple(available())
                 unknown = [name for name in wanted if name not in names]
                 if unknown:
+                    import difflib
+
+                    close = difflib.get_close_matches(unknown[0], names, n=1)
+                    hint = f" (did you mean {close[0]!r}?)" if close else ""
                     raise click.UsageError(
-                        f"Unknown JSON field {unknown[0]!r}; this command's fields: "
+                        f"Unknown JSON field {unknown[0]!r}{hint}; this command's fields: "
                         + ", ".join(names)
                     )
             return f(*args, **kwargs)
 
+        checked.json_fields = available  # type: ignore[attr-defined]  # read by completion
         return checked  # type: ignore[return-value]
 
     return decorate
@@ -103,14 +108,17 @@ def to_builtins(obj: Any) -> Any:
 
 
 def fmt(value: object) -> str:
-    """One value as text: ``-`` for nothing, lists joined, datetimes in ISO form."""
+    """One value as one line of text: ``-`` for nothing, lists joined, datetimes in ISO form.
+
+    Control characters (a newline or an ESC in a name) are written as escapes.
+    """
     if value is None:
         return "-"
     if isinstance(value, tuple | list):
-        return ", ".join(str(v) for v in value) or "-"
+        return escape(", ".join(str(v) for v in value)) or "-"
     if hasattr(value, "isoformat"):
         return str(value.isoformat(timespec="seconds")).replace("+00:00", "Z")
-    return str(value)
+    return escape(str(value))
 
 
 def ago(when: dt.datetime | None, now: dt.datetime | None = None) -> str:
@@ -155,7 +163,7 @@ def show_key(out: Output, key: ApiKey) -> None:
         ("Workspace", key.workspace_id),
         ("Created", key.created_at),
         ("Updated", key.updated_at),
-        ("Last used", key.last_used_at),
+        ("Last used", key.last_used_at or "never"),
         ("Revoked", key.revoked_at),
     ]
     width = max(len(name) for name, _ in fields) + 1
@@ -170,19 +178,28 @@ def show_secret(
     saved_to: str | None = None,
     *,
     quiet: bool = False,
+    reveal: bool = False,
 ) -> None:
     """A new key and its secret, with the advice to save it (or where it was saved).
 
-    ``quiet``: the secret alone on stdout, for scripts.
+    Once saved (``saved_to``), only its preview is shown, unless ``reveal``
+    (``--show-secret``): as gh and stripe mask tokens. ``quiet``: the secret
+    (or, once saved, the preview) alone on stdout, for scripts; under
+    ``--json`` a saved key's ``api_key`` is null.
     """
+    masked = saved_to is not None and not reveal
+    secret = (key.preview or "-") if masked else key.api_key
     if quiet:
-        out.result(key.api_key)
+        out.result(secret)
         return
     if out.json_mode:
-        out.json(to_builtins(key))
+        body = to_builtins(key)
+        if masked:
+            body["api_key"] = None
+        out.json(body)
         return
-    out.success(f'{action} API key "{key.name}" ({key.id})')
-    out.result(f"API key: {key.api_key}")
+    out.success(f'{action} API key "{escape(key.name)}" ({key.id})')
+    out.result(f"API key: {secret}" + ("…  (saved; --show-secret prints it)" if masked else ""))
     if saved_to is None:
         out.warning("Save this key now: it cannot be shown again.")
     else:

@@ -29,8 +29,33 @@ def known_scopes() -> list[str]:
     return [str(scope) for scope in Scope]
 
 
+def _unknown(scope: str) -> str:
+    """Why ``scope`` is refused: the nearest known scope, and all of them."""
+    import difflib
+
+    valid = known_scopes()
+    close = difflib.get_close_matches(scope, valid, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown scope {scope!r}{hint}; known scopes: {', '.join(valid)}"
+
+
+def _check(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    valid = set(known_scopes())
+    for scope in value:
+        if scope not in valid:
+            raise click.BadParameter(_unknown(scope))
+    return value
+
+
 class ScopeOption(click.Option):
-    """A ``--scope`` option whose help lists the valid scopes (read only when shown)."""
+    """A ``--scope`` option, checked locally (a typo is a usage error, exit 2).
+
+    Its help lists the valid scopes (read only when shown).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("callback", _check)
+        super().__init__(*args, **kwargs)
 
     def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
         """The help line, with the scopes appended."""
@@ -70,7 +95,7 @@ def _parse(text: str) -> list[str] | None:
     valid = known_scopes()
     unknown = [w for w in words if w not in valid]
     if unknown or not words:
-        raise click.BadParameter(f"unknown scope {unknown[0]!r}" if unknown else "no scope given")
+        raise click.BadParameter(_unknown(unknown[0]) if unknown else "no scope given")
     return words
 
 

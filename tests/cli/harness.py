@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import ClassVar
 
 import pexpect
 
@@ -26,6 +27,12 @@ class Cli:
             k: v for k, v in os.environ.items() if not k.startswith("ONEPIN_") and k != "NO_COLOR"
         }
         self.env["HOME"] = str(home)
+        # Key management takes a session token (the documented rule); ``no_session`` drops it.
+        self.env["ONEPIN_SESSION_TOKEN"] = self.emulator.bootstrap.session_token
+        self.env["ONEPIN_PAGER"] = "cat"  # terminal tests read the output directly, unpaged
+
+    no_session: ClassVar[dict[str, str]] = {"ONEPIN_SESSION_TOKEN": ""}
+    """``env=`` for a command that manages keys with the API key alone (no session token)."""
 
     @property
     def creds(self) -> Path:

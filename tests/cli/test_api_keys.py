@@ -132,7 +132,8 @@ def test_rotate_save_replaces_the_saved_key(cli: Cli) -> None:
     assert result.returncode == 0, result.stderr
     new = tomllib.loads(cli.creds.read_text())["default"]["api_key"]
     assert new != old
-    assert f"API key: {new}" in result.stdout
+    assert new not in result.stdout  # saved: its preview only
+    assert f"API key: {new[:16]}…" in result.stdout
     assert stat.S_IMODE(cli.creds.stat().st_mode) == 0o600
     assert "Key name: bootstrap" in cli("whoami").stdout
 

@@ -79,3 +79,36 @@ def test_bash_loads_the_script(cli: Cli) -> None:
     )
     assert check.returncode == 0, check.stderr
     assert "_onepin_completion" in check.stdout
+
+
+def test_completion_caches_names_briefly_and_offers_a_shared_name_as_ids(cli: Cli) -> None:
+    cli.login()
+    cli.emulator.seed_keys(250, prefix="bulk")
+    twins = [cli.emulator.create_key(name="twin").id for _ in range(2)]
+    cli.emulator.clear_requests()
+    assert len(complete(cli, "onepin api-keys get bulk-24")) == 10  # bulk-240 .. bulk-249
+    first = len(cli.emulator.requests)
+    assert first >= 3  # the listing, once
+    assert complete(cli, "onepin api-keys get tw") == []  # "twin" names no single key
+    offered = complete(cli, "onepin api-keys get ")
+    assert set(twins) <= set(offered) and "twin" not in offered
+    assert len(cli.emulator.requests) == first  # later TABs: from the cache
+    cached = list((cli.home / ".cache" / "onepin").iterdir())
+    assert len(cached) == 1
+    assert oct(cached[0].stat().st_mode & 0o777) == "0o600"
+    text = cached[0].read_text()
+    assert "op_live_" not in text and cli.emulator.bootstrap.session_token not in text
+    cli.emulator.clear_requests()
+    created = cli("api-keys", "create", "twin", "--scope", "voices:read")
+    assert created.returncode == 0
+    assert 'a key named "twin" exists already' in created.stderr  # told by the cache
+    assert [r for r in cli.emulator.requests if r.method == "GET"] == []  # no listing
+    assert cli("api-keys", "create", "fresh", "--scope", "voices:read").returncode == 0
+    assert complete(cli, "onepin api-keys get fre") == ["fresh"]  # a change drops the cache
+
+
+def test_json_fields_complete(cli: Cli) -> None:
+    assert complete(cli, "onepin api-keys list --json na") == ["name"]
+    assert complete(cli, "onepin api-keys get --json id,rate") == ["id,rate_limit_per_min"]
+    assert "api_key" in complete(cli, "onepin api-keys create x --json ")
+    assert "api_key" not in complete(cli, "onepin api-keys list --json ")
