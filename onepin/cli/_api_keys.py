@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from onepin._types import NOT_GIVEN
 from onepin.cli._context import global_options, settings
 from onepin.cli._guard import (
     confirm,
@@ -33,7 +34,7 @@ from onepin.cli._render import (
     show_secret,
     to_builtins,
 )
-from onepin.cli._scopes import ScopeOption, choose_scopes, scope_options
+from onepin.cli._scopes import ScopeOption, choose_scopes, granted, scope_options
 from onepin.cli._table import print_keys
 
 if TYPE_CHECKING:
@@ -140,7 +141,11 @@ def list_keys(
 @api_keys.command("create", short_help="Create a key and print its secret, once.")
 @click.argument("name")
 @scope_options
-@click.option("--rate-limit", type=click.IntRange(min=1), default=None, help="Requests per minute.")
+@click.option(
+    "--rate-limit",
+    metavar="N|none",
+    help="Requests per minute, or 'none' for no limit (left out: the server's default).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print only the secret (for scripts).")
 @idempotency_option
 @session_option
@@ -150,7 +155,7 @@ def create_key(
     name: str,
     scopes: tuple[str, ...],
     all_scopes: bool,
-    rate_limit: int | None,
+    rate_limit: str | None,
     quiet: bool,
     idempotency_key: str,
 ) -> None:
@@ -169,6 +174,7 @@ def create_key(
     if quiet and out.json_mode:
         raise click.UsageError("--quiet and --json cannot be used together")
     chosen = choose_scopes(out, scopes, all_scopes)
+    limit = NOT_GIVEN if rate_limit is None else _rate_limit(rate_limit)
     cached = load(names_cache(manager()))  # recent names: no listing needed
     with key_calls(writes=True) as calls:
         client = calls.client
@@ -184,8 +190,8 @@ def create_key(
         with recoverable(idempotency_key):
             created = client.api_keys.create(
                 name=name,
-                scopes=chosen,
-                rate_limit_per_min=rate_limit,
+                scopes=granted(client, chosen),
+                rate_limit_per_min=limit,
                 idempotency_key=idempotency_key,
             )
     show_secret(out, created, "Created", quiet=quiet)
@@ -254,8 +260,6 @@ def update_key(
       onepin api-keys update ci-deploy --scope workflows:read --rate-limit 600
       onepin api-keys update old-laptop --deactivate
     """  # noqa: D301 - \b keeps click from rewrapping the examples
-    from onepin import NOT_GIVEN
-
     limit = _rate_limit(rate_limit) if rate_limit is not None else NOT_GIVEN
     if name is None and not scopes and rate_limit is None and active is None:
         raise click.UsageError(

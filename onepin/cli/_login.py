@@ -17,7 +17,7 @@ from onepin.cli._context import COMMON, CONNECTION, WORKSPACE, needs_input, opti
 from onepin.cli._errors import INVALID_KEY, CliError, safe_url
 from onepin.cli._output import Output
 from onepin.cli._render import fmt, json_fields, show_secret, to_builtins, whoami_fields
-from onepin.cli._scopes import choose_scopes, scope_options
+from onepin.cli._scopes import choose_scopes, granted, scope_options
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -104,7 +104,7 @@ def _key_from_session(
 ) -> CreatedApiKey:
     """A new API key created with a browser session token (``base.api_key``)."""
     with open_client(base, refused="Invalid session token") as client:  # a 403 says why
-        created = client.api_keys.create(name=name, scopes=scopes)
+        created = client.api_keys.create(name=name, scopes=granted(client, scopes))
     if not out.json_mode:
         out.message(f'Created API key "{created.name}" ({created.id}) for this login')
     return created

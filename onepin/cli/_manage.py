@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from onepin.cli._client import current_credentials, open_client
+from onepin.cli._client import current_credentials, open_client, session_credentials
 from onepin.cli._context import settings
 from onepin.cli._errors import CliError
 
@@ -124,13 +124,8 @@ def manager() -> Manager:
         creds = current_credentials()
         result = Manager(creds, creds, None)
     else:
-        from onepin.credentials import resolve
-
-        current = settings()
         own = current_credentials() if _has_own_key() else None
-        result = Manager(
-            resolve(session[0], current.base_url, profile=current.profile), own, session[1]
-        )
+        result = Manager(session_credentials(session[0]), own, session[1])
     del session  # no local of ours keeps the token past here
     meta[_MANAGER] = result
     return result

@@ -17,7 +17,9 @@ from onepin.cli._output import Output
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
 
-__all__ = ["ScopeOption", "choose_scopes", "known_scopes", "scope_options"]
+    import onepin_sync
+
+__all__ = ["ScopeOption", "choose_scopes", "granted", "known_scopes", "scope_options"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -118,3 +120,12 @@ def choose_scopes(out: Output, scopes: tuple[str, ...], all_scopes: bool) -> lis
         "Scopes for the new key (comma-separated, or 'all')", err=True, value_proc=_parse
     )
     return chosen
+
+
+def granted(client: onepin_sync.OnePinClient, chosen: list[str] | None) -> list[str]:
+    """The scopes to send for ``chosen``: ``None`` (``--all-scopes``) is every scope the caller has.
+
+    Sent as a list, never left out (the server would give its default scopes)
+    nor ``null`` (no scopes at all).
+    """
+    return chosen if chosen is not None else list(client.auth.whoami().scopes)

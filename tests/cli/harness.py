@@ -28,11 +28,16 @@ class Cli:
         }
         self.env["HOME"] = str(home)
         # Key management takes a session token (the documented rule); ``no_session`` drops it.
+        # A token from the environment goes to the environment's server, never a profile's.
         self.env["ONEPIN_SESSION_TOKEN"] = self.emulator.bootstrap.session_token
+        self.env["ONEPIN_BASE_URL"] = server.base_url
         self.env["ONEPIN_PAGER"] = "cat"  # terminal tests read the output directly, unpaged
 
     no_session: ClassVar[dict[str, str]] = {"ONEPIN_SESSION_TOKEN": ""}
-    """``env=`` for a command that manages keys with the API key alone (no session token)."""
+    """``env=`` for a command that manages keys with the API key alone (no session token).
+
+    In ``env=``, an empty value unsets the variable.
+    """
 
     @property
     def creds(self) -> Path:
@@ -46,7 +51,7 @@ class Cli:
             input=stdin,
             capture_output=True,
             text=True,
-            env={**self.env, **(env or {})},
+            env={k: v for k, v in {**self.env, **(env or {})}.items() if v},  # "": unset
             timeout=60,
             check=False,
         )

@@ -65,7 +65,8 @@ def test_key_names_complete(cli: Cli) -> None:
     assert complete(cli, "onepin api-keys get dep") == ["deploy-eu", "deploy-us"]
     assert complete(cli, "onepin api-keys rotate o") == ["other"]
     # offline or logged out: nothing, quietly
-    assert complete(cli, "onepin api-keys get dep", env={"HOME": str(cli.home / "nobody")}) == []
+    nobody = {"HOME": str(cli.home / "nobody"), **cli.no_session}
+    assert complete(cli, "onepin api-keys get dep", env=nobody) == []
 
 
 def test_bash_loads_the_script(cli: Cli) -> None:

@@ -84,7 +84,7 @@ def test_piped_rows_are_complete(cli: Cli) -> None:
     cli.emulator.create_key(name=long_name, scopes=["voices:read", "catalog:read"])
     rows = [line.split("\t") for line in cli("api-keys", "list").stdout.splitlines()]
     row = next(r for r in rows if r[1] == long_name)
-    assert row[4] == "catalog:read, voices:read"
+    assert row[4] == "voices:read, catalog:read"  # in the order the server keeps (as given)
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", row[7])
 
 
