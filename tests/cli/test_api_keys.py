@@ -8,7 +8,7 @@ import tomllib
 
 import pexpect
 
-from onepin.testing import Fault
+from onepin.testing import ALL_SCOPES, Fault
 from tests.cli.harness import ONEPIN, Cli, assert_no_traceback
 
 
@@ -200,3 +200,12 @@ def test_ambiguous_name_lists_the_matches(cli: Cli) -> None:
     assert 'The name "twin" matches 2 keys' in result.stderr
     assert a.id in result.stderr
     assert b.id in result.stderr
+
+
+def test_create_sends_only_what_was_given(cli: Cli) -> None:
+    cli.login()
+    made = json.loads(cli("api-keys", "create", "ci", "--scope", "voices:read", "--json").stdout)
+    assert made["rate_limit_per_min"] == 1000  # left out: the server's default, not "none"
+    free = cli("api-keys", "create", "free", "--all-scopes", "--rate-limit", "none", "--json")
+    assert json.loads(free.stdout)["rate_limit_per_min"] is None
+    assert sorted(json.loads(free.stdout)["scopes"]) == sorted(ALL_SCOPES)
