@@ -23,7 +23,7 @@ import click
 
 from onepin.cli._client import current_credentials, open_client, session_credentials
 from onepin.cli._context import settings
-from onepin.cli._errors import CliError
+from onepin.cli._errors import EXIT_AUTH, CliError
 
 if TYPE_CHECKING:
     import onepin_sync
@@ -98,6 +98,7 @@ def _read_token() -> tuple[str, str] | None:
             raise CliError(
                 "No session token given (--session-token reads it from stdin or a prompt)",
                 code="NO_SESSION_TOKEN",
+                exit_code=EXIT_AUTH,
             )
         return text.strip(), "--session-token"
     text = os.environ.get(SESSION_TOKEN_ENV, "").strip()
@@ -196,6 +197,7 @@ def key_calls(*, writes: bool = False) -> Iterator[KeyCalls]:
                 needs_session(found.creds.base_url),
                 code=exc.code or SessionRequiredError.CODE,
                 request_id=exc.request_id,
+                exit_code=EXIT_AUTH,
             ) from None
         except AuthenticationError as exc:
             if found.session_from is None:
@@ -205,4 +207,5 @@ def key_calls(*, writes: bool = False) -> Iterator[KeyCalls]:
                 f"{SIGN_IN} again and give a fresh one",
                 code=exc.code or "INVALID_SESSION_TOKEN",
                 request_id=exc.request_id,
+                exit_code=EXIT_AUTH,
             ) from None

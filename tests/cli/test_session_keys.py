@@ -33,7 +33,7 @@ def test_a_refused_api_key_says_how_to_use_a_session_token(cli: Cli) -> None:
     if cli.emulator.key_management == "any":
         assert result.returncode == 0, result.stderr
         return
-    assert result.returncode == 1
+    assert result.returncode == 4  # authentication required (gh's code)
     assert "--session-token" in result.stderr
     assert "ONEPIN_SESSION_TOKEN" in result.stderr
     assert "sign in" in result.stderr.lower()
@@ -71,14 +71,14 @@ def test_session_token_flag_reads_stdin_never_argv(cli: Cli) -> None:
         "api-keys", "list", "--session-token", "--base-url", cli.server.base_url,
         stdin="\n", env=cli.no_session,
     )  # fmt: skip
-    assert empty.returncode == 1
+    assert empty.returncode == 4
     assert "No session token given" in empty.stderr
 
 
 def test_a_bad_session_token_is_named(cli: Cli) -> None:
     cli.login()
     result = cli("api-keys", "list", env={"ONEPIN_SESSION_TOKEN": "not-a-session"})
-    assert result.returncode == 1
+    assert result.returncode == 4
     assert "ONEPIN_SESSION_TOKEN" in result.stderr
     assert "onepin login" not in result.stderr  # the saved key is not the problem
     assert_no_traceback(result)
