@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
-from onepin.testing import Emulator
+from onepin.testing import Emulator, RunningEmulator
 
 
 @pytest.fixture(params=["inprocess", "socket"])
-def base(request: pytest.FixtureRequest, emulator: Emulator) -> Iterator[str]:
-    """The base URL, ``inprocess`` (ASGI) or ``socket`` (uvicorn on loopback)."""
+def base(request: pytest.FixtureRequest, emulator: Emulator) -> str:
+    """The base URL, ``inprocess`` (ASGI) or ``socket`` (the ``server`` fixture's uvicorn)."""
     if request.param == "inprocess":
-        yield ""
-    else:
-        with emulator.serve() as running:
-            yield running.base_url
+        return ""
+    server: RunningEmulator = request.getfixturevalue("server")
+    return server.base_url
 
 
 @pytest.fixture
