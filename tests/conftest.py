@@ -7,6 +7,7 @@ loopback socket without paying for a server start (as httpx's own suite does).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from typing import Any
 
@@ -109,6 +110,7 @@ _STARTS = {"uvicorn servers": 0, "emulator processes": 0}
 def _counted(cls: type[ThreadServer] | type[EmulatorProcess], what: str) -> None:
     start = cls.start
 
+    @functools.wraps(start)
     def counting_start(self: Any) -> None:
         _STARTS[what] += 1
         start(self)
