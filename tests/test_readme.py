@@ -7,10 +7,13 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import anyio
+import httpx
 import pytest
 
-from onepin.testing import RunningEmulator
+from onepin.testing import FAULT_KINDS, Emulator, Endpoint, RequestTally, RunningEmulator
 
 README = Path(__file__).parent.parent / "README.md"
 
@@ -59,7 +62,32 @@ def test_readme_worker_processes_example_runs(server: RunningEmulator, tmp_path:
     assert "not found: NOT_FOUND" in stdout
 
 
-def test_readme_emulator_snippet_runs() -> None:
+async def _active_keys(emu: Emulator) -> int:
+    """How many active keys the emulator's list endpoint counts (its ``pagination.total``)."""
+    headers = {"Authorization": f"Bearer {emu.bootstrap.api_key}"}
+    async with httpx.AsyncClient(transport=emu.transport(), headers=headers) as http:
+        answer = await http.get(emu.base_url + "/api/v1/api-keys", params={"limit": 1})
+    total: int = answer.json()["pagination"]["total"]
+    return total
+
+
+def test_readme_emulator_snippet_runs(capsys: pytest.CaptureFixture[str]) -> None:
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
     snippet = next(b for b in blocks if "from onepin.testing import" in b)
-    exec(compile(snippet, "README.md", "exec"), {})  # noqa: S102 - our own README
+    namespace: dict[str, Any] = {}
+    exec(compile(snippet, "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    emu: Emulator = namespace["emu"]
+    printed = capsys.readouterr().out.splitlines()
+    assert len(printed) == 4, printed
+    count, served, tally, kinds = printed
+    # the listing saw every active key, through the two injected 503s (retried)
+    tallied = RequestTally.of(emu.requests)
+    assert count == f"{anyio.run(_active_keys, emu)} active keys"
+    assert 250 - 250 // 4 < int(count.split()[0]) < 251  # realistic seeds: a few revoked
+    assert tallied.faults["status"] == 2
+    # a real loopback socket was served
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+", served), served
+    # the tally counts the attempts, failed ones included, and no key created
+    assert tally == f"{tallied.attempts[Endpoint.LIST_KEYS]} 0"
+    assert tallied.attempts[Endpoint.LIST_KEYS] >= 3
+    assert kinds == str(sorted(FAULT_KINDS))
