@@ -50,12 +50,12 @@ class KeyIterator:
       run only inside ``__next__``: when its buffer is empty it fetches a
       window of pages side by side and returns once they are all in. Nothing
       runs between two items, so leaving the loop early leaves nothing behind
-      (the sync twin's worker threads wait idle between windows and stop when
+      (its worker threads wait idle between windows and stop when
       the stream ends, is closed or is dropped).
-    * As a context manager, the window slides: requests keep running in the
-      block's task group while you consume, so the next pages are usually
-      there when you need them. Leaving the block, or ``close()``, cancels
-      them::
+    * As a context manager, the window slides: requests keep running on the
+      block's worker threads while you consume, so the next pages are usually
+      there when you need them. Leaving the block, or ``close()``, drops
+      those not started yet and waits for the others::
 
           with client.api_keys.list(status="all") as keys:
               for key in keys:
@@ -139,7 +139,7 @@ class KeyIterator:
             prefetcher.__exit__(exc_type, exc, tb)
 
     def close(self) -> None:
-        """End the stream now: cancel what its window still runs; it yields nothing more."""
+        """End the stream now: stop its window, waiting for what runs; it yields nothing more."""
         self.__exit__(None, None, None)
 
     def _fill(self, offset: int) -> None:

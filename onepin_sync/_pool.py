@@ -2,10 +2,10 @@
 # Change the async source and run `nox -s generate`.
 """The connection pool a client and its ``with_options`` copies share.
 
-A pool belongs to one process and one event loop. A client that finds itself
-in a forked child, or in another ``anyio.run``, starts a fresh pool there and
-never touches the old one's sockets (they are the parent's, or a finished
-loop's). Every call passes a gate sized to the pool's connections, so a burst
+A pool belongs to one process. A client that finds itself
+in a forked child starts a fresh pool there and
+never touches the old one's sockets (they are the
+parent's). Every call passes a gate sized to the pool's connections, so a burst
 of hundreds of calls waits in line cheaply rather than in httpx's pool queue.
 A pool passed in as ``http_client`` is used as it is, everywhere, ungated.
 """
@@ -23,7 +23,7 @@ __all__ = ["SharedPool"]
 
 
 class SharedPool:
-    """The pool of the process and event loop running now, made on first use, and its gate."""
+    """The pool of the process running now, made on first use, and its gate."""
 
     def __init__(self, *, https: bool, http_client: httpx.Client | None = None) -> None:
         self._https = https

@@ -172,5 +172,5 @@ def _normalise_doc(doc: str | None) -> str | None:
     """The docstring as the generator rewrites it."""
     if doc is None:
         return None
-    rewritten: str = unasync.unasync_text(doc, [0] * len(unasync.RULES))
+    rewritten: str = unasync.unasync_text(doc, [0] * unasync.RULE_COUNT)
     return rewritten
