@@ -91,3 +91,26 @@ def test_readme_emulator_snippet_runs(capsys: pytest.CaptureFixture[str]) -> Non
     assert tally == f"{tallied.attempts[Endpoint.LIST_KEYS]} 0"
     assert tallied.attempts[Endpoint.LIST_KEYS] >= 3
     assert kinds == str(sorted(FAULT_KINDS))
+
+
+def test_the_module_map_names_every_module() -> None:
+    text = README.read_text(encoding="utf-8")
+    where = re.findall(r"```\n(.*?)```", text[text.index("Where things live") :], re.S)[0]
+    entries: dict[str, str] = {}  # an entry's first word -> its text, continuation lines too
+    for line in where.splitlines():
+        if not line.startswith(" "):
+            key = line.split()[0]
+        entries[key] = entries.get(key, "") + " " + line
+    root = README.parent / "onepin"
+    for module in [*root.glob("*.py"), *(root / "_async").glob("_[!_]*.py")]:
+        path = module.relative_to(README.parent).as_posix()
+        assert re.search(rf"(?<![\w/]){re.escape(path)}\b", where), (
+            f"the module map leaves out {path}"
+        )
+    for package in ("cli", "testing"):
+        entry = entries[f"onepin/{package}/"]
+        for module in (root / package).glob("*.py"):
+            if module.stem != "__init__":
+                assert re.search(rf"(?<!\w){re.escape(module.stem)}\b", entry), (
+                    f"the module map leaves out onepin/{package}/{module.name}"
+                )
