@@ -36,6 +36,17 @@ def _install(session: nox.Session, *args: str) -> None:
 # The suite's processes (xdist workers, the CLI, the emulator's) share compiled
 # bytecode instead of each compiling onepin and the tests again.
 BYTECODE = {"PYTHONDONTWRITEBYTECODE": ""}
+
+
+def _workers() -> str:
+    """pytest-xdist workers: twice the cores, as many tests wait on sleeps, sockets, children.
+
+    Idle workers steal queued tests (``--dist worksteal``).
+    """
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return str(2 * (cores or 1))
+
+
 # Held by ``nox -s tests`` (the whole package's floor is in pyproject.toml).
 PACKAGE_FLOORS = {"onepin/testing": 90, "onepin/cli": 90}
 
@@ -48,10 +59,7 @@ def tests(session: nox.Session) -> None:
     apart, and fails under the floors. The packaging tests are ``nox -s packaging``.
     """
     _install(session, "-e", ".[test]")
-    # Twice as many workers as cores: many tests wait (on sleeps, sockets, child
-    # processes), and a spare worker runs meanwhile; idle ones steal queued tests.
-    workers = str(2 * (os.cpu_count() or 1))
-    args = ["-n", workers, "--dist", "worksteal", "-m", "not packaging", "--cov"]
+    args = ["-n", _workers(), "--dist", "worksteal", "-m", "not packaging", "--cov"]
     args += ["--cov-report=term"]
     if session.posargs:  # a part of the suite: report, hold no floor
         session.run("pytest", *args, "--cov-fail-under=0", *session.posargs, env=BYTECODE)
@@ -88,6 +96,10 @@ def fuzz(session: nox.Session) -> None:
         "pytest",
         "tests/reliability/test_fuzz.py",
         "tests/reliability/test_fault_matrix.py",
+        "-n",
+        _workers(),
+        "--dist",
+        "worksteal",
         "-p",
         "no:cacheprovider",
         *session.posargs,
