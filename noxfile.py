@@ -41,8 +41,12 @@ BYTECODE = {"PYTHONDONTWRITEBYTECODE": ""}
 def _workers() -> str:
     """pytest-xdist workers: twice the cores, as many tests wait on sleeps, sockets, children.
 
-    Idle workers steal queued tests (``--dist worksteal``).
+    Idle workers steal queued tests (``--dist worksteal``). ``PYTEST_XDIST_AUTO_NUM_WORKERS``
+    (pytest-xdist's own variable) sets another number.
     """
+    chosen = os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS")
+    if chosen:
+        return chosen
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return str(2 * (cores or 1))
 
