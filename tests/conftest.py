@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from onepin.testing import Emulator, EmulatorProcess, RunningEmulator
 from onepin.testing._serve import ThreadServer
@@ -74,6 +75,12 @@ class SharedRunningEmulator(RunningEmulator):
         """Stop routing to this emulator (later requests get a 503)."""
         if self._switch.app is self.emulator.app:
             self._switch.app = None
+
+
+# No per-example time limit: under coverage tracing, with more workers than cores,
+# an example's time says nothing about the code (speed claims live in benchmarks).
+settings.register_profile("suite", deadline=None)
+settings.load_profile("suite")
 
 
 @pytest.fixture(params=["asyncio", "trio"])
