@@ -79,7 +79,7 @@ class SharedRunningEmulator(RunningEmulator):
 
 # No per-example time limit: under coverage tracing, with more workers than cores,
 # an example's time says nothing about the code (speed claims live in benchmarks).
-settings.register_profile("suite", deadline=None)
+settings.register_profile("suite", parent=settings(), deadline=None)  # on the active profile
 settings.load_profile("suite")
 
 
