@@ -14,7 +14,7 @@ import nox
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
-nox.options.sessions = ["tests", "lint", "typecheck", "generate_check"]
+nox.options.sessions = ["tests", "packaging", "lint", "typecheck", "generate_check"]
 
 # The formatter shapes the generated sync files too: one minor release for all sessions.
 RUFF = "ruff>=0.17,<0.18"
@@ -34,11 +34,60 @@ def _install(session: nox.Session, *args: str) -> None:
     session.install(*args)
 
 
+# The suite's processes (xdist workers, the CLI, the emulator's) share compiled
+# bytecode instead of each compiling onepin and the tests again.
+BYTECODE = {"PYTHONDONTWRITEBYTECODE": ""}
+
+
+def _workers() -> str:
+    """pytest-xdist workers: twice the cores, as many tests wait on sleeps, sockets, children.
+
+    Idle workers steal queued tests (``--dist worksteal``). ``PYTEST_XDIST_AUTO_NUM_WORKERS``
+    (pytest-xdist's own variable) sets another number.
+    """
+    chosen = os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS")
+    if chosen:
+        return chosen
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return str(2 * (cores or 1))
+
+
+# Held by ``nox -s tests`` (the whole package's floor is in pyproject.toml).
+PACKAGE_FLOORS = {"onepin/testing": 90, "onepin/cli": 90}
+
+
 @nox.session(python=None)
 def tests(session: nox.Session) -> None:
-    """The whole test suite, every async test on asyncio and on trio, on every core."""
-    _install(session, "-e", ".[dev]")
-    session.run("pytest", "-n", "auto", *session.posargs)
+    """The test suite on every core, every async test on asyncio and on trio, with coverage.
+
+    Reports the branch coverage of ``onepin/`` and of the emulator and the CLI
+    apart, and fails under the floors. The packaging tests are ``nox -s packaging``.
+    """
+    _install(session, "-e", ".[test]")
+    args = ["-n", _workers(), "--dist", "worksteal", "-m", "not packaging", "--cov"]
+    args += ["--cov-report=term"]
+    if session.posargs:  # a part of the suite: report, hold no floor
+        session.run("pytest", *args, "--cov-fail-under=0", *session.posargs, env=BYTECODE)
+        return
+    session.run("pytest", *args, env=BYTECODE)
+    for package, floor in PACKAGE_FLOORS.items():
+        total = session.run(
+            "coverage",
+            "report",
+            f"--include={package}/*",
+            "--format=total",
+            f"--fail-under={floor}",
+            silent=True,
+        )
+        total = str(total).strip().splitlines()[-1]  # after any warning of coverage's
+        session.log(f"branch coverage of {package}: {total} % (floor {floor} %)")
+
+
+@nox.session(python=None)
+def packaging(session: nox.Session) -> None:
+    """The install truth: the wheel is built and installed, the demo installs only its extras."""
+    _install(session, "-e", ".[test]", "nox>=2024.4")
+    session.run("pytest", "-n", "auto", "-m", "packaging", *session.posargs)
 
 
 @nox.session(python=None)
@@ -47,12 +96,16 @@ def fuzz(session: nox.Session) -> None:
 
     ``ONEPIN_FUZZ_EXAMPLES`` sets the examples per client (default 4000).
     """
-    _install(session, "-e", ".[dev]")
+    _install(session, "-e", ".[test]")
     examples = os.environ.get("ONEPIN_FUZZ_EXAMPLES") or "4000"
     session.run(
         "pytest",
         "tests/reliability/test_fuzz.py",
         "tests/reliability/test_fault_matrix.py",
+        "-n",
+        _workers(),
+        "--dist",
+        "worksteal",
         "-p",
         "no:cacheprovider",
         *session.posargs,

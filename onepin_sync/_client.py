@@ -64,8 +64,8 @@ class OnePinClient:
 
     A bad option value raises ``OnePinConfigurationError``, and so does a call
     on a closed client. The token is never shown by ``repr()``, logs, error
-    messages or traceback locals. The client's own pool is per process and per
-    event loop: after ``os.fork()``, or in another ``anyio.run``, the client
+    messages or traceback locals. The client's own pool is per process: after
+    ``os.fork()`` the client
     starts a fresh pool there (an ``http_client`` of yours is used as it is).
     """
 
@@ -195,8 +195,8 @@ class OnePinClient:
     def close(self) -> None:
         """Close the connection pool (unless it was passed in as ``http_client``); never raises.
 
-        Later calls raise ``OnePinConfigurationError``. A pool this process or
-        event loop did not make is left alone.
+        Later calls raise ``OnePinConfigurationError``. A pool this process
+        did not make is left alone.
         """
         if self._owns_pool:
             self._pool.close()

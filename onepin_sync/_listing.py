@@ -66,12 +66,12 @@ class KeyIterator:
       run only inside ``__next__`` when its buffer is empty: it slides the
       window over up to two windows' worth of pages, then lets the last ones
       land and returns. Nothing runs between two items, so leaving the loop
-      early leaves nothing behind (the sync twin's worker threads live only
+      early leaves nothing behind (its worker threads live only
       inside that call).
     * As a context manager the window slides all along: requests keep running
-      in the block's task group while you consume; leaving the block, or
-      ``close()``, cancels them (the sync twin does not wait for them when
-      the block ends with an error)::
+      on the block's worker threads while you consume; leaving the block, or
+      ``close()``, drops those not started yet and waits for the others
+      (not when the block ends with an error)::
 
           with client.api_keys.list(status="all") as keys:
               for key in keys:
@@ -159,7 +159,7 @@ class KeyIterator:
             block.__exit__(exc_type, exc, tb)
 
     def close(self) -> None:
-        """End the stream now: cancel what its window still runs; it yields nothing more."""
+        """End the stream now: stop its window, waiting for what runs; it yields nothing more."""
         self.__exit__(None, None, None)
 
     def _check_process(self) -> None:

@@ -2,10 +2,10 @@
 # Change the async source and run `nox -s generate`.
 """The connection pools a client and its ``with_options`` copies share.
 
-A pool belongs to one process and one event loop: the client keeps one per
-event loop it meets (an async client used from several threads, each running
-its loop, has one pool per thread, each reused), and in a forked child starts
-afresh, never touching the parent's sockets. A pool is forgotten with its loop.
+A pool belongs to one process: the client makes one on its first call,
+shares it with every ``with_options`` copy and every thread that calls it, and
+keeps it until it is closed; in a forked child it starts afresh, never touching
+the parent's sockets, which stay the parent's to use and close.
 Every call passes a gate sized to the pool's connections, so a burst of
 hundreds of calls waits in line cheaply rather than in httpx's pool queue.
 A pool passed in as ``http_client`` is used as it is, everywhere, ungated.
@@ -27,7 +27,7 @@ _UNGATED = Gate(None)
 
 
 class SharedPool:
-    """The pool of the process and event loop running now, made on first use, and its gate."""
+    """The pool of the process running now, made on first use, and its gate."""
 
     def __init__(self, *, https: bool, http_client: httpx.Client | None = None) -> None:
         self._https = https

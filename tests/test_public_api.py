@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import ast
+import importlib
 import importlib.util
 import inspect
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +40,47 @@ def test_all_is_the_documented_surface() -> None:
     assert set(onepin_sync.__all__) == set(async_core.__all__)
     for name in onepin.__all__:
         assert hasattr(onepin, name), name
+
+
+def _type_checking_imports() -> dict[str, set[str]]:
+    """What the TYPE_CHECKING block of ``onepin/__init__.py`` imports, by module."""
+    tree = ast.parse(Path(onepin.__file__).read_text(encoding="utf-8"))
+    (block,) = [
+        node
+        for node in tree.body
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+    ]
+    imports: dict[str, set[str]] = {}
+    for statement in block.body:
+        assert isinstance(statement, ast.ImportFrom), ast.unparse(statement)
+        assert statement.module is not None
+        for alias in statement.names:
+            # ``X as X``: a type checker then counts X as re-exported by onepin
+            assert alias.asname == alias.name, ast.unparse(statement)
+            imports.setdefault(statement.module, set()).add(alias.name)
+    return imports
+
+
+def test_the_public_names_are_listed_once() -> None:
+    homes = onepin._HOMES
+    names = [name for module_names in homes.values() for name in module_names]
+    assert len(names) == len(set(names)), "a name listed twice"
+    # __all__ is built from the list, and type checkers see the same names, from the same homes
+    assert onepin.__all__ == ["__version__", *sorted(names)]
+    assert _type_checking_imports() == {module: set(n) for module, n in homes.items()}
+    for module, module_names in homes.items():
+        for name in module_names:
+            assert getattr(onepin, name) is getattr(importlib.import_module(module), name)
+
+
+def test_importing_onepin_imports_nothing_else() -> None:
+    code = "import sys, onepin; print(sorted(m for m in sys.modules if m.startswith('onepin')))"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['onepin', 'onepin._version']"
+    assert "OnePinError" in dir(onepin)
 
 
 def test_every_public_name_is_documented() -> None:
@@ -127,5 +172,5 @@ def _normalise_doc(doc: str | None) -> str | None:
     """The docstring as the generator rewrites it."""
     if doc is None:
         return None
-    rewritten: str = unasync.unasync_text(doc, [0] * len(unasync.RULES))
+    rewritten: str = unasync.unasync_text(doc, [0] * unasync.RULE_COUNT)
     return rewritten

@@ -7,10 +7,13 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import anyio
+import httpx
 import pytest
 
-from onepin.testing import RunningEmulator
+from onepin.testing import FAULT_KINDS, Emulator, Endpoint, RequestTally, RunningEmulator
 
 README = Path(__file__).parent.parent / "README.md"
 
@@ -60,10 +63,35 @@ def test_readme_worker_processes_example_runs(server: RunningEmulator, tmp_path:
     assert "not found: NOT_FOUND" in stdout
 
 
-def test_readme_emulator_snippet_runs() -> None:
+async def _active_keys(emu: Emulator) -> int:
+    """How many active keys the emulator's list endpoint counts (its ``pagination.total``)."""
+    headers = {"Authorization": f"Bearer {emu.bootstrap.session_token}"}
+    async with httpx.AsyncClient(transport=emu.transport(), headers=headers) as http:
+        answer = await http.get(emu.base_url + "/api/v1/api-keys", params={"limit": 1})
+    total: int = answer.json()["pagination"]["total"]
+    return total
+
+
+def test_readme_emulator_snippet_runs(capsys: pytest.CaptureFixture[str]) -> None:
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
     snippet = next(b for b in blocks if "from onepin.testing import" in b)
-    exec(compile(snippet, "README.md", "exec"), {})  # noqa: S102 - our own README
+    namespace: dict[str, Any] = {}
+    exec(compile(snippet, "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    emu: Emulator = namespace["emu"]
+    printed = capsys.readouterr().out.splitlines()
+    assert len(printed) == 4, printed
+    count, served, tally, kinds = printed
+    # the listing saw every active key, through the two injected 503s (retried)
+    tallied = RequestTally.of(emu.requests)
+    assert count == f"{anyio.run(_active_keys, emu)} active keys"
+    assert 250 - 250 // 4 < int(count.split()[0]) < 251  # realistic seeds: a few revoked
+    assert tallied.faults["status"] == 2
+    # a real loopback socket was served
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+", served), served
+    # the tally counts the attempts, failed ones included, and no key created
+    assert tally == f"{tallied.attempts[Endpoint.LIST_KEYS]} 0"
+    assert tallied.attempts[Endpoint.LIST_KEYS] >= 3
+    assert kinds == str(sorted(FAULT_KINDS))
 
 
 def test_readme_says_what_is_the_emulators_choice() -> None:
@@ -82,3 +110,26 @@ def test_readme_says_what_is_the_emulators_choice() -> None:
         "the listing order",
     ):
         assert item in chosen, item
+
+
+def test_the_module_map_names_every_module() -> None:
+    text = README.read_text(encoding="utf-8")
+    where = re.findall(r"```\n(.*?)```", text[text.index("Where things live") :], re.S)[0]
+    entries: dict[str, str] = {}  # an entry's first word -> its text, continuation lines too
+    for line in where.splitlines():
+        if not line.startswith(" "):
+            key = line.split()[0]
+        entries[key] = entries.get(key, "") + " " + line
+    root = README.parent / "onepin"
+    for module in [*root.glob("*.py"), *(root / "_async").glob("_[!_]*.py")]:
+        path = module.relative_to(README.parent).as_posix()
+        assert re.search(rf"(?<![\w/]){re.escape(path)}\b", where), (
+            f"the module map leaves out {path}"
+        )
+    for package in ("cli", "testing"):
+        entry = entries[f"onepin/{package}/"]
+        for module in (root / package).glob("*.py"):
+            if module.stem != "__init__":
+                assert re.search(rf"(?<!\w){re.escape(module.stem)}\b", entry), (
+                    f"the module map leaves out onepin/{package}/{module.name}"
+                )

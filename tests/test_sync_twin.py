@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -11,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 
 import onepin_sync
-from onepin.testing import RunningEmulator
+from onepin.testing import Emulator, RunningEmulator
 
 
 def test_a_sync_call_makes_no_event_loop_and_starts_no_thread(
@@ -46,7 +48,13 @@ def open_connections_to(port: int) -> int:
     return count
 
 
-def test_one_client_shared_by_16_threads_for_2000_calls(server: RunningEmulator) -> None:
+def test_one_client_shared_by_16_threads_for_2000_calls(emulator: Emulator) -> None:
+    # A server of its own: the connections it counts are this client's alone.
+    with emulator.serve() as server:
+        one_client_shared_by_16_threads(server)
+
+
+def one_client_shared_by_16_threads(server: RunningEmulator) -> None:
     server.emulator.seed_keys(3)
     session = server.emulator.bootstrap.session_token
     keys = [k.id for k in server.emulator.store.list_keys(
@@ -76,3 +84,22 @@ def test_one_client_shared_by_16_threads_for_2000_calls(server: RunningEmulator)
     # closing the client closed every connection; no thread outlives the pool
     assert open_connections_to(port) == 0
     assert threading.active_count() <= before
+
+
+ASYNC_ONLY = re.compile(r"\basync\b|\bawait\b|task group|anyio\.run|event loop|coroutine", re.I)
+
+
+def _docstrings(path: Path) -> list[tuple[str, str]]:
+    """Every docstring of a module (its own, its classes' and functions'), with its owner."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    owners = [tree, *(n for n in ast.walk(tree) if isinstance(n, ast.ClassDef | ast.FunctionDef))]
+    found = [(getattr(owner, "name", path.name), ast.get_docstring(owner)) for owner in owners]
+    return [(name, doc) for name, doc in found if doc]
+
+
+def test_the_generated_docstrings_speak_of_blocking_code() -> None:
+    generated = sorted(Path(onepin_sync.__file__).parent.glob("*.py"))
+    assert generated
+    for path in generated:
+        for owner, doc in _docstrings(path):
+            assert not ASYNC_ONLY.search(doc), f"{path.name}: {owner}: {doc}"

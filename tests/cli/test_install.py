@@ -1,4 +1,8 @@
-"""The install and quick-start instructions tell the truth: they run, on the Python at hand."""
+"""The install and quick-start instructions tell the truth: they run, on the Python at hand.
+
+The tests that drive nox, build a wheel or a virtual environment are marked
+``packaging``: ``nox -s packaging`` runs them, ``nox -s tests`` leaves them out.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,8 @@ import sys
 import venv
 import zipfile
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).parent.parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -36,9 +42,15 @@ def test_the_readme_never_installs_the_other_onepin() -> None:
 def test_ci_runs_the_readme_test_command() -> None:
     command = re.search(r"python3 -m pip install nox && (python3 -m nox -s tests)", README)
     assert command is not None
-    assert command[1] in (ROOT / ".ci" / "run").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert command[1] in ci
+    # and the tests that session leaves out, among the sessions run side by side after it
+    (sessions,) = re.findall(r"^for sessions in (.*); do$", ci, re.M)
+    assert '"packaging"' in sessions.split()
+    assert "python3 -m nox -s $sessions" in ci
 
 
+@pytest.mark.packaging
 def test_quick_start_sessions_use_the_python_at_hand() -> None:
     listed = nox("--list", "--json", "-s", "tests", "demo", "build")
     assert listed.returncode == 0, listed.stderr
@@ -47,6 +59,7 @@ def test_quick_start_sessions_use_the_python_at_hand() -> None:
         assert sessions[name]["python"] is None, name
 
 
+@pytest.mark.packaging
 def test_a_missing_python_fails_loudly() -> None:
     result = nox("-s", "demo", "--force-python", "3.99")
     assert result.returncode != 0
@@ -54,6 +67,7 @@ def test_a_missing_python_fails_loudly() -> None:
     assert "3.99" in result.stderr
 
 
+@pytest.mark.packaging
 def test_demo_installs_only_what_it_needs(tmp_path: Path) -> None:
     result = nox("--envdir", str(tmp_path), "-s", "demo", "--install-only")
     assert result.returncode == 0, result.stderr
@@ -69,6 +83,7 @@ def test_demo_installs_only_what_it_needs(tmp_path: Path) -> None:
     assert not names & {"mypy", "ruff", "pytest", "pydantic", "pexpect"}
 
 
+@pytest.mark.packaging
 def test_the_built_wheel_installs_as_the_readme_says(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
     built = nox("--envdir", str(tmp_path / "envs"), "-s", "build", "--", "--outdir", str(dist))

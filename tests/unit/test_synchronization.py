@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+import threading
 import time
 
 import httpx
@@ -47,10 +49,16 @@ def test_an_expired_deadline_refuses_the_next_attempt() -> None:
 
 
 def test_the_lock_pair_has_one_shape() -> None:
+    for method in ("__enter__", "__exit__"):
+        assert inspect.signature(getattr(AsyncThreadLock, method)) == inspect.signature(
+            getattr(ThreadLock, method)
+        )
     for lock in (AsyncThreadLock(), ThreadLock()):
-        with lock:
-            pass
-        with lock:  # released on leaving
+        assert lock.__enter__() is None  # nothing to bind with ``as``
+        assert lock.__exit__(None, None, None) is None
+        with pytest.raises(KeyError), lock:  # an error inside is never swallowed
+            raise KeyError("inside")
+        with lock:  # and the lock was released on the way out
             pass
 
 
@@ -90,3 +98,20 @@ def test_an_ungated_pool_never_waits() -> None:
     for _ in range(3):
         gate.acquire(0.0)
     gate.release()
+
+
+def test_the_thread_lock_excludes_other_threads() -> None:
+    lock = ThreadLock()
+    entered = threading.Event()
+    with lock:
+
+        def enter() -> None:
+            lock.__enter__()
+            entered.set()
+
+        other = threading.Thread(target=enter)
+        other.start()
+        assert not entered.wait(0.05)  # held here: the other thread waits
+    assert entered.wait(5)  # released: it gets in
+    other.join(5)
+    lock.__exit__(None, None, None)
