@@ -51,7 +51,7 @@ def step(title: str) -> None:
 
 def onepin(
     home: str,
-    session_token: str,
+    session: dict[str, str],
     *args: str,
     stdin: str = "",
     expect: int = 0,
@@ -59,7 +59,9 @@ def onepin(
 ) -> str:
     """Run the real ``onepin`` command; echo it and its output, every secret masked.
 
-    ``session_token`` goes in ``ONEPIN_SESSION_TOKEN`` (key management takes one);
+    ``session``: ``ONEPIN_SESSION_TOKEN`` (key management takes one) and the
+    ``ONEPIN_BASE_URL`` it goes to (a token from the environment goes to the
+    environment's server, never to a profile's);
     ``expect``: the exit status it should end with; ``head``: show only the first
     lines. Returns the unmasked stdout.
     """
@@ -67,7 +69,7 @@ def onepin(
     print(f"$ {piped}onepin " + " ".join(args), flush=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("ONEPIN_")}
     env["HOME"] = home
-    env["ONEPIN_SESSION_TOKEN"] = session_token
+    env.update(session)
     result = subprocess.run(
         [sys.executable, "-m", "onepin.cli", *args],
         input=stdin,
@@ -123,10 +125,13 @@ def main(argv: list[str] | None = None) -> int:
     server.start()
     url = server.base_url
     token = emulator.bootstrap.api_key
-    session = emulator.bootstrap.session_token  # key management takes a session token
+    # Key management takes a session token, sent to the server named with it.
+    session_token = emulator.bootstrap.session_token
+    session = {"ONEPIN_SESSION_TOKEN": session_token, "ONEPIN_BASE_URL": url}
     step(f"OnePin emulator on {url}: {args.seed_keys} seeded keys, 5 ms simulated latency")
     with tempfile.TemporaryDirectory(prefix="onepin-demo-") as home:
         step("The CLI, with a throw-away HOME (secrets on stdin or in the environment, never argv)")
+        print(f"$ export ONEPIN_SESSION_TOKEN=sess_… ONEPIN_BASE_URL={url}", flush=True)
         onepin(home, session, "login", "--with-token", "--base-url", url, stdin=token)
         onepin(home, session, "whoami")
         onepin(home, session, "api-keys", "create", "demo-ci", "--scope", "workflows:read",
@@ -152,11 +157,11 @@ def main(argv: list[str] | None = None) -> int:
 
     step("The SDK: every key, in order, pages fetched in an adaptive window (session token)")
     for backend in ("asyncio", "trio"):
-        count, seconds = anyio.run(list_async, url, session, backend=backend)
+        count, seconds = anyio.run(list_async, url, session_token, backend=backend)
         print(f"async on {backend:7}: {count} keys in {seconds:.2f}s")
     start = time.perf_counter()
     with (
-        onepin_sync.OnePinClient(session, base_url=url) as client,
+        onepin_sync.OnePinClient(session_token, base_url=url) as client,
         client.api_keys.list(status="all") as keys,
     ):
         count = sum(1 for _ in keys)
@@ -164,13 +169,13 @@ def main(argv: list[str] | None = None) -> int:
     with onepin_sync.OnePinClient(token, base_url=url) as client:  # an API key: who am I
         me = client.auth.whoami()
     print(f"whoami         : {me.key_name} in workspace {me.workspace_id}")
-    print(f"onepin.audit   : {anyio.run(audit_async, url, session)}")
+    print(f"onepin.audit   : {anyio.run(audit_async, url, session_token)}")
 
     if args.serve:
         step(f"Serving on {url} until Ctrl-C (export these in another shell)")
-        print(f"  ONEPIN_BASE_URL={url}")
-        print(f"  ONEPIN_API_KEY={token}")
-        print(f"  ONEPIN_SESSION_TOKEN={session}")
+        print(f"  export ONEPIN_BASE_URL={url}")
+        print(f"  export ONEPIN_API_KEY={token}")
+        print(f"  export ONEPIN_SESSION_TOKEN={session_token}")
         with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()
     server.stop()

@@ -67,10 +67,10 @@ class SharedPool:
             return found
 
     def close(self) -> None:
-        """Close this loop's pool, if ours and made here; later calls raise. Never raises.
+        """Close the pool if it's ours and was made here; later calls raise. Never raises.
 
-        The pools of other event loops cannot be closed from this one: each is
-        closed by an ``close()`` run on its own loop, else forgotten with it.
+        A forked child's close leaves its parent's pool alone: those sockets
+        are the parent's to close.
         """
         with self._lock:
             self._closed = True

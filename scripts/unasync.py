@@ -84,6 +84,14 @@ PROSE: list[tuple[str, str]] = [
     ),
     (r"this process or event loop did not make", "this process did not make"),
     (
+        r"Close this loop's pool, if ours and made here; later calls raise\. Never raises\."
+        r" The pools of other event loops cannot be closed from this one: each is closed by an"
+        r" ``close\(\)`` run on its own loop, else forgotten with it\.",
+        "Close the pool if it's ours and was made here; later calls raise. Never raises."
+        " A forked child's close leaves its parent's pool alone: those sockets are the"
+        " parent's to close.",
+    ),
+    (
         r"belongs to one process and one event loop: the client keeps one per event loop it"
         r" meets \(an async client used from several threads, each running its loop, has one"
         r" pool per thread, each reused\), and in a forked child starts afresh, never touching"

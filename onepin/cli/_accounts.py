@@ -124,13 +124,14 @@ def status() -> None:
 
 @click.command(short_help="Make a saved profile the one used when none is named.")
 @click.argument(
-    "profile",
+    "name",
+    metavar="PROFILE",
     shell_complete=lambda ctx, param, incomplete: [
         name for name in profile_names() if name.startswith(incomplete)
     ],
 )
 @options(COMMON)
-def switch(profile: str) -> None:
+def switch(name: str) -> None:
     """Make PROFILE the active profile: the one used when no --profile or ONEPIN_PROFILE names one.
 
     It is stored in ~/.onepin/credentials as `active_profile = "PROFILE"`;
@@ -151,9 +152,9 @@ def switch(profile: str) -> None:
     out = settings().out
     path = credentials_path()
     check_rewritable(path)
-    set_active_profile(profile, path)
-    out.success(f"Active profile: {profile}")
-    if os.environ.get(PROFILE_ENV) and os.environ[PROFILE_ENV] != profile:
+    set_active_profile(name, path)
+    out.success(f"Active profile: {name}")
+    if os.environ.get(PROFILE_ENV) and os.environ[PROFILE_ENV] != name:
         out.warning(f"Warning: {PROFILE_ENV}={os.environ[PROFILE_ENV]} still wins in this shell")
 
 

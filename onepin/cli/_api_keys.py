@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from onepin._types import NOT_GIVEN
+from onepin._types import NOT_GIVEN, NotGiven
 from onepin.cli._context import global_options, settings
 from onepin.cli._guard import (
     confirm,
@@ -41,6 +42,8 @@ if TYPE_CHECKING:
     from onepin._models import ApiKey
 
 __all__ = ["api_keys"]
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @click.group("api-keys", short_help="List, create, show, update, revoke and rotate API keys.")
@@ -138,14 +141,30 @@ def list_keys(
         out.message(_listing_note(len(keys), total, needle is not None))
 
 
+def _rate_limit(ctx: click.Context, param: click.Parameter, value: str | None) -> object:
+    """``--rate-limit``: a number, ``none`` (no limit: ``None``), or left out (``NOT_GIVEN``)."""
+    if value is None:
+        return NOT_GIVEN
+    if value.lower() in ("none", "unlimited"):
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        raise click.BadParameter("a positive whole number, or 'none'") from None
+    if number < 1:
+        raise click.BadParameter("a positive whole number, or 'none'")
+    return number
+
+
+def rate_limit_option(help_text: str) -> Callable[[F], F]:
+    """The ``--rate-limit N|none`` option of create and update, checked before any call."""
+    return click.option("--rate-limit", metavar="N|none", callback=_rate_limit, help=help_text)
+
+
 @api_keys.command("create", short_help="Create a key and print its secret, once.")
 @click.argument("name")
 @scope_options
-@click.option(
-    "--rate-limit",
-    metavar="N|none",
-    help="Requests per minute, or 'none' for no limit (left out: the server's default).",
-)
+@rate_limit_option("Requests per minute, or 'none' for no limit (left out: the server's default).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the secret (for scripts).")
 @idempotency_option
 @session_option
@@ -155,7 +174,7 @@ def create_key(
     name: str,
     scopes: tuple[str, ...],
     all_scopes: bool,
-    rate_limit: str | None,
+    rate_limit: int | NotGiven | None,
     quiet: bool,
     idempotency_key: str,
 ) -> None:
@@ -174,7 +193,6 @@ def create_key(
     if quiet and out.json_mode:
         raise click.UsageError("--quiet and --json cannot be used together")
     chosen = choose_scopes(out, scopes, all_scopes)
-    limit = NOT_GIVEN if rate_limit is None else _rate_limit(rate_limit)
     cached = load(names_cache(manager()))  # recent names: no listing needed
     with key_calls(writes=True) as calls:
         client = calls.client
@@ -191,7 +209,7 @@ def create_key(
             created = client.api_keys.create(
                 name=name,
                 scopes=granted(client, chosen),
-                rate_limit_per_min=limit,
+                rate_limit_per_min=rate_limit,
                 idempotency_key=idempotency_key,
             )
     show_secret(out, created, "Created", quiet=quiet)
@@ -214,18 +232,6 @@ def get_key(key: str) -> None:
         show_key(settings().out, find_key(calls.client, key))
 
 
-def _rate_limit(value: str | None) -> int | None:
-    if value is None or value.lower() in ("none", "unlimited"):
-        return None
-    try:
-        number = int(value)
-    except ValueError:
-        raise click.BadParameter("a positive whole number, or 'none'") from None
-    if number < 1:
-        raise click.BadParameter("a positive whole number, or 'none'")
-    return number
-
-
 @api_keys.command("update", short_help="Change a key's name, scopes, rate limit or state.")
 @key_argument
 @click.option("--name", metavar="NAME", help="New name.")
@@ -237,9 +243,7 @@ def _rate_limit(value: str | None) -> int | None:
     metavar="SCOPE",
     help="Replace the scopes (repeat).",
 )
-@click.option(
-    "--rate-limit", metavar="N|none", help="Requests per minute, or 'none' to remove the limit."
-)
+@rate_limit_option("Requests per minute, or 'none' to remove the limit.")
 @click.option("--activate/--deactivate", "active", default=None, help="Enable or disable the key.")
 @click.option("--force", is_flag=True, help="Allow deactivating the key the CLI itself is using.")
 @session_option
@@ -249,7 +253,7 @@ def update_key(
     key: str,
     name: str | None,
     scopes: tuple[str, ...],
-    rate_limit: str | None,
+    rate_limit: int | NotGiven | None,
     active: bool | None,
     force: bool,
 ) -> None:
@@ -260,8 +264,7 @@ def update_key(
       onepin api-keys update ci-deploy --scope workflows:read --rate-limit 600
       onepin api-keys update old-laptop --deactivate
     """  # noqa: D301 - \b keeps click from rewrapping the examples
-    limit = _rate_limit(rate_limit) if rate_limit is not None else NOT_GIVEN
-    if name is None and not scopes and rate_limit is None and active is None:
+    if name is None and not scopes and rate_limit is NOT_GIVEN and active is None:
         raise click.UsageError(
             "nothing to change: give --name, --scope, --rate-limit or --activate/--deactivate"
         )
@@ -273,7 +276,7 @@ def update_key(
             target.id,
             name=name if name is not None else NOT_GIVEN,
             scopes=list(scopes) if scopes else NOT_GIVEN,
-            rate_limit_per_min=limit,
+            rate_limit_per_min=rate_limit,
             active=active if active is not None else NOT_GIVEN,
         )
     show_key(settings().out, updated)

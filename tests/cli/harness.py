@@ -9,6 +9,7 @@ real process shows (the entry point, a fresh interpreter); a terminal is
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 import os
 import subprocess
 import sys
@@ -47,10 +48,10 @@ class Cli:
         self.env["ONEPIN_BASE_URL"] = server.base_url
         self.env["ONEPIN_PAGER"] = "cat"  # terminal tests read the output directly, unpaged
 
-    no_session: ClassVar[dict[str, str]] = {"ONEPIN_SESSION_TOKEN": ""}
+    no_session: ClassVar[dict[str, str | None]] = {"ONEPIN_SESSION_TOKEN": None}
     """``env=`` for a command that manages keys with the API key alone (no session token).
 
-    In ``env=``, an empty value unsets the variable.
+    In ``env=``, None unsets the variable.
     """
 
     @property
@@ -61,15 +62,15 @@ class Cli:
         self,
         *args: str,
         stdin: str = "",
-        env: dict[str, str] | None = None,
+        env: Mapping[str, str | None] | None = None,
         process: bool = False,
     ) -> Result:
         """``onepin *args`` with ``stdin`` piped in; in-process unless ``process``.
 
         The command sees exactly ``self.env`` updated by ``env`` (where an empty
-        value unsets the variable).
+        value of None unsets the variable).
         """
-        merged = {k: v for k, v in {**self.env, **(env or {})}.items() if v}
+        merged = {k: v for k, v in {**self.env, **(env or {})}.items() if v is not None}
         if process:
             return subprocess.run(
                 [ONEPIN, *args],
@@ -106,7 +107,7 @@ class Cli:
         return int(child.exitstatus)
 
     def try_login(
-        self, key: str | None = None, *args: str, env: dict[str, str] | None = None
+        self, key: str | None = None, *args: str, env: Mapping[str, str | None] | None = None
     ) -> Result:
         """``onepin login --key KEY --base-url <emulator> *args`` (the bootstrap key by default)."""
         key = key or self.emulator.bootstrap.api_key

@@ -234,7 +234,7 @@ def test_an_env_key_is_not_sent_to_the_profiles_server(cli: Cli) -> None:
     cli.login()  # the profile's server is the emulator
     other = cli.emulator.create_key(name="prod")
     before = len(cli.emulator.requests)
-    env = {"ONEPIN_API_KEY": other.api_key, "ONEPIN_BASE_URL": ""}  # no server but the file's
+    env = {"ONEPIN_API_KEY": other.api_key, "ONEPIN_BASE_URL": None}  # no server but the file's
     result = cli("whoami", "--timeout", "1", env=env)
     assert len(cli.emulator.requests) == before  # the env key never reached the saved URL
     assert "Key name: prod" not in result.stdout

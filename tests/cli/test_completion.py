@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 import shutil
 import subprocess
 
@@ -31,7 +32,7 @@ def test_the_protocol_goes_through_the_runner(cli: Cli) -> None:
     assert result.stdout == cli("completion", "bash").stdout
 
 
-def complete(cli: Cli, words: str, env: dict[str, str] | None = None) -> list[str]:
+def complete(cli: Cli, words: str, env: Mapping[str, str | None] | None = None) -> list[str]:
     """What bash would be offered for the last word of ``words``."""
     parts = words.split(" ")
     result = cli(

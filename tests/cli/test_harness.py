@@ -59,6 +59,6 @@ def test_the_environment_reaches_the_command(cli: Cli) -> None:
     env = {"ONEPIN_API_KEY": "op_live_" + "x" * 32}
     inside = cli("whoami", env=env)
     outside = cli("whoami", env=env, process=True)
-    assert inside.returncode == outside.returncode == 1
+    assert inside.returncode == outside.returncode == 4  # authentication required
     assert same_but_ids(inside.stderr, outside.stderr), (inside.stderr, outside.stderr)
     assert "ONEPIN_API_KEY" in inside.stderr

@@ -65,7 +65,7 @@ def test_no_input_turns_a_needed_prompt_into_a_usage_error(cli: Cli) -> None:
 def test_login_says_when_it_reuses_a_saved_server_or_ignores_the_env_key(cli: Cli) -> None:
     cli.login()
     key = cli.emulator.bootstrap.api_key
-    result = cli("login", "--key", key, env={"ONEPIN_API_KEY": key, "ONEPIN_BASE_URL": ""})
+    result = cli("login", "--key", key, env={"ONEPIN_API_KEY": key, "ONEPIN_BASE_URL": None})
     assert result.returncode == 0, result.stderr
     assert f"Using the server saved in the profile: {cli.server.base_url}" in result.stderr
     assert "ONEPIN_API_KEY is set; login ignores it" in result.stderr
@@ -122,7 +122,7 @@ def test_usage_exit_codes(cli: Cli) -> None:
     assert "ONEPIN_BASE_URL" in from_env.stderr and "hunter2" not in from_env.stderr
     cli.login()
     cli.creds.write_text(cli.creds.read_text().replace(cli.server.base_url, secret_url))
-    saved = cli("-v", "whoami", env={"ONEPIN_BASE_URL": ""})  # the file's URL, not the env's
+    saved = cli("-v", "whoami", env={"ONEPIN_BASE_URL": None})  # the file's URL, not the env's
     assert saved.returncode == 1
     assert "base_url saved in" in saved.stderr and "hunter2" not in saved.stderr
     help_text = cli("--help").stdout
