@@ -9,10 +9,10 @@ real process shows (the entry point, a fresh interpreter); a terminal is
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import ClassVar
 

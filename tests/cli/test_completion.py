@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 import shutil
 import subprocess
+from collections.abc import Mapping
 
 import pytest
 
