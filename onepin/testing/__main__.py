@@ -14,7 +14,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m onepin.testing", description="Serve the local OnePin API emulator."
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8000, help="port (0: any free port)")
+    parser.add_argument(
+        "--port", type=int, default=8000, help="port (0: any free port) (default: %(default)s)"
+    )
     parser.add_argument("--seed-keys", type=int, default=0, metavar="N", help="keys to pre-create")
     parser.add_argument(
         "--seed",

@@ -40,3 +40,13 @@ def test_the_banner_exports_what_the_cli_and_from_env_read() -> None:
         proc.wait(timeout=30)
         if proc.stdout is not None:
             proc.stdout.close()
+
+
+def test_the_help_shows_the_default_port() -> None:
+    shown = subprocess.run(
+        [sys.executable, "-m", "onepin.testing", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "(default: 8000)" in " ".join(shown.split())
