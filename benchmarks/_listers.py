@@ -34,6 +34,15 @@ if TYPE_CHECKING:
 
 Backend = Literal["asyncio", "trio", "sync"]
 Form = Literal["for", "with"]
+FORMS: tuple[tuple[Backend, Form], ...] = (
+    ("asyncio", "for"),
+    ("asyncio", "with"),
+    ("trio", "for"),
+    ("trio", "with"),
+    ("sync", "for"),
+    ("sync", "with"),
+)
+"""Every default form of a listing: plain iteration and the block, on each backend."""
 Decoding = Literal["pydantic", "msgspec"]
 
 PAGE_SIZE = 100

@@ -14,16 +14,8 @@ from functools import partial
 from benchmarks._emulator import emulator
 from benchmarks._floor import Medians, Sample, observe
 from benchmarks._harness import Line, Row, Target, interleaved
-from benchmarks._listers import Backend, Form, by_hand, sdk
+from benchmarks._listers import FORMS, by_hand, sdk
 
-FORMS: tuple[tuple[Backend, Form], ...] = (
-    ("asyncio", "for"),
-    ("asyncio", "with"),
-    ("trio", "for"),
-    ("trio", "with"),
-    ("sync", "for"),
-    ("sync", "with"),
-)
 LATENCY = 0.02
 
 

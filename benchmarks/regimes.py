@@ -21,16 +21,8 @@ from functools import partial
 from benchmarks._emulator import emulator
 from benchmarks._floor import Medians, Sample, floor, observe
 from benchmarks._harness import Line, Row, Target, interleaved
-from benchmarks._listers import PAGE_SIZE, Backend, Form, by_hand, sdk
+from benchmarks._listers import FORMS, PAGE_SIZE, by_hand, sdk
 
-FORMS: tuple[tuple[Backend, Form], ...] = (
-    ("asyncio", "for"),
-    ("asyncio", "with"),
-    ("trio", "for"),
-    ("trio", "with"),
-    ("sync", "for"),
-    ("sync", "with"),
-)
 REGIMES: tuple[tuple[int, float], ...] = (
     (1_000, 0.010),
     (10_000, 0.010),
