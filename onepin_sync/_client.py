@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, Unpack
 import httpx
 import msgspec
 
-from onepin_sync._pool import SharedPool
+from onepin_sync._pool import SharedPool, send_open
 from onepin_sync._resources import ApiKeysResource, AuthResource
 from onepin._constants import DEFAULT_BASE_URL
 from onepin._exceptions import OnePinError
@@ -321,7 +321,7 @@ class OnePinClient:
         try:
             gate.acquire(timeout.pool)
             try:
-                response = http.send(request, auth=self._auth, stream=True)
+                response = send_open(http, request, self._auth)
                 if response.history:  # a client of the user's that followed redirects
                     forget_token(response)
                 try:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, Unpack
 import httpx
 import msgspec
 
-from onepin._async._pool import SharedPool
+from onepin._async._pool import SharedPool, send_open
 from onepin._async._resources import ApiKeysResource, AuthResource
 from onepin._constants import DEFAULT_BASE_URL
 from onepin._exceptions import OnePinError
@@ -319,7 +319,7 @@ class OnePinClient:
         try:
             await gate.acquire(timeout.pool)
             try:
-                response = await http.send(request, auth=self._auth, stream=True)
+                response = await send_open(http, request, self._auth)
                 if response.history:  # a client of the user's that followed redirects
                     forget_token(response)
                 try:
