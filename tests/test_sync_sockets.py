@@ -87,12 +87,11 @@ def scenarios(client: onepin_sync.OnePinClient) -> list[Callable[[], object]]:
 def test_close_while_threads_list_leaves_no_socket(
     server: RunningEmulator, close_after: float | None
 ) -> None:
-    server.emulator.seed_keys(3000)
+    server.emulator.seed_keys(1000)
     server.emulator.inject(Fault.latency(0.5, path=KEYS, times=60))
     port = int(server.base_url.rsplit(":", 1)[1].split("/")[0])
-    client = onepin_sync.OnePinClient(
-        server.emulator.bootstrap.api_key, base_url=server.base_url, timeout=1.0, max_retries=1
-    )
+    token = server.emulator.bootstrap.session_token
+    client = onepin_sync.OnePinClient(token, base_url=server.base_url, timeout=1.0, max_retries=1)
     untyped: list[BaseException] = []
 
     def run(work: Callable[[], object]) -> None:

@@ -74,6 +74,8 @@ class SharedPool:
             if self._pid != os.getpid():  # a forked child: the parent's pools are not ours
                 self._pools = WeakKeyDictionary()
                 self._pid = os.getpid()
+            if self._closed:  # closed by another thread since the check above
+                raise closed_error()
             found = self._pools.get(loop)
             if found is None:
                 # The transport module imports httpcore: it is loaded with the first
