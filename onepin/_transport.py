@@ -27,7 +27,7 @@ import socket
 import ssl
 import threading
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import httpx
@@ -173,8 +173,8 @@ class Transport(httpx.BaseTransport):
 
     def close(self) -> None:
         """Close the pool and every socket it opened, even one still connecting; open no more."""
+        self._backend.close()  # first: it shuts sockets down, which wakes their readers
         self._pool.close()
-        self._backend.close()
 
 
 class _Body(httpx.SyncByteStream):
@@ -221,11 +221,15 @@ class _BoundedBackend(httpcore.NetworkBackend):
             self._open.discard(stream)
 
     def close(self) -> None:
-        """Close every socket still open; connecting from now on fails."""
+        """Shut down and close every socket still open; connecting from now on fails."""
         with self._lock:
             self._closed = True
             streams, self._open = self._open, set()
         for stream in streams:
+            sock = stream.get_extra_info("socket")
+            if sock is not None:
+                with suppress(OSError):  # wakes a thread blocked reading it (close does not)
+                    sock.shutdown(socket.SHUT_RDWR)
             stream.close()
 
     def connect_tcp(
