@@ -287,7 +287,7 @@ async def test_a_listing_deadline_bounds_the_whole_stream(server: RunningEmulato
     server.emulator.seed_keys(1999)
     server.emulator.latency = 0.05  # 200 pages two at a time: about 5 s in all
     async with OnePinClient(
-        server.emulator.bootstrap.api_key, base_url=server.base_url, deadline=5
+        server.emulator.bootstrap.session_token, base_url=server.base_url, deadline=5
     ) as client:
         got: list[str] = []
 
@@ -307,9 +307,8 @@ async def test_a_listing_deadline_bounds_the_whole_stream(server: RunningEmulato
 
 async def test_the_clients_deadline_still_bounds_each_page(server: RunningEmulator) -> None:
     server.emulator.seed_keys(99)
-    async with OnePinClient(
-        server.emulator.bootstrap.api_key, base_url=server.base_url, deadline=0.5, max_retries=0
-    ) as client:
+    token = server.emulator.bootstrap.session_token
+    async with OnePinClient(token, base_url=server.base_url, deadline=0.5, max_retries=0) as client:
         stream = client.api_keys.list(page_size=10, deadline=60)
 
         async def drain() -> None:

@@ -93,7 +93,7 @@ async def writing_client(server: RunningEmulator, writer: Writer) -> AsyncIterat
     async with (
         httpx.AsyncClient(transport=transport) as http,
         OnePinClient(
-            server.emulator.bootstrap.api_key, base_url=server.base_url, http_client=http
+            server.emulator.bootstrap.session_token, base_url=server.base_url, http_client=http
         ) as client,
     ):
         yield client
@@ -105,7 +105,7 @@ def usable(emulator: Emulator, key_id: str) -> bool:
 
 
 async def active_now(server: RunningEmulator) -> list[str]:
-    async with OnePinClient(server.emulator.bootstrap.api_key, base_url=server.base_url) as c:
+    async with OnePinClient(server.emulator.bootstrap.session_token, base_url=server.base_url) as c:
         return [k.id async for k in c.api_keys.list()]
 
 

@@ -287,7 +287,7 @@ def test_a_listing_deadline_bounds_the_whole_stream(server: RunningEmulator) -> 
     server.emulator.seed_keys(1999)
     server.emulator.latency = 0.05  # 200 pages two at a time: about 5 s in all
     with OnePinClient(
-        server.emulator.bootstrap.api_key, base_url=server.base_url, deadline=5
+        server.emulator.bootstrap.session_token, base_url=server.base_url, deadline=5
     ) as client:
         got: list[str] = []
 
@@ -307,9 +307,8 @@ def test_a_listing_deadline_bounds_the_whole_stream(server: RunningEmulator) -> 
 
 def test_the_clients_deadline_still_bounds_each_page(server: RunningEmulator) -> None:
     server.emulator.seed_keys(99)
-    with OnePinClient(
-        server.emulator.bootstrap.api_key, base_url=server.base_url, deadline=0.5, max_retries=0
-    ) as client:
+    token = server.emulator.bootstrap.session_token
+    with OnePinClient(token, base_url=server.base_url, deadline=0.5, max_retries=0) as client:
         stream = client.api_keys.list(page_size=10, deadline=60)
 
         def drain() -> None:

@@ -95,7 +95,7 @@ def writing_client(server: RunningEmulator, writer: Writer) -> Iterator[OnePinCl
     with (
         httpx.Client(transport=transport) as http,
         OnePinClient(
-            server.emulator.bootstrap.api_key, base_url=server.base_url, http_client=http
+            server.emulator.bootstrap.session_token, base_url=server.base_url, http_client=http
         ) as client,
     ):
         yield client
@@ -107,7 +107,7 @@ def usable(emulator: Emulator, key_id: str) -> bool:
 
 
 def active_now(server: RunningEmulator) -> list[str]:
-    with OnePinClient(server.emulator.bootstrap.api_key, base_url=server.base_url) as c:
+    with OnePinClient(server.emulator.bootstrap.session_token, base_url=server.base_url) as c:
         return [k.id for k in c.api_keys.list()]
 
 
