@@ -49,8 +49,11 @@ class KeyIterator:
     revoked rows in a stable order (OnePin revokes by a soft delete): the
     stream walks that view, keeps the requested status on this side, and
     overlaps each page with the one before by one key to find its place again
-    (see ``onepin._cursor``). A server that removed a row for good would make
-    the stream raise ``APIResponseValidationError`` rather than skip keys.
+    (see ``onepin._cursor``). A server that removed a row for good, or whose
+    pages repeat a key, makes the stream raise ``APIResponseValidationError``
+    rather than skip or repeat keys. Once its client is closed, the stream
+    raises ``OnePinConfigurationError`` rather than end early; an open block's
+    worker threads (sync twin) stop then.
 
     **How fast.** The first page comes alone; it sizes the first full window
     (``onepin._window``): as wide as its round trip leaves room for, at least
