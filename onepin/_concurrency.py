@@ -7,9 +7,12 @@ the generated sync code.
 
 from __future__ import annotations
 
+import os
+import threading
+import weakref
 from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 import anyio
 import anyio.abc
@@ -18,7 +21,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Future as Pending
     from concurrent.futures import ThreadPoolExecutor
 
-__all__ = ["AsyncPending", "AsyncPrefetcher", "Pending", "Prefetcher"]
+__all__ = ["AsyncPending", "AsyncPrefetcher", "Pending", "Prefetcher", "StopGroup"]
 
 T = TypeVar("T")
 
@@ -78,6 +81,13 @@ class AsyncPrefetcher:
             return None
         return await self._tg.__aexit__(exc_type, exc, tb)
 
+    def stop(self) -> None:
+        """The client closed: nothing to do, no task here waits for work.
+
+        Its tasks are pages under way, which end at once on a closed client;
+        leaving the block ends the task group.
+        """
+
     def start(self, call: Callable[[], Awaitable[T]]) -> AsyncPending[T]:
         """Start ``call`` now; its result is awaited later."""
         assert self._tg is not None, "use the prefetcher in an async with block"
@@ -114,7 +124,57 @@ class Prefetcher:
         assert self._pool is not None
         self._pool.shutdown(wait=exc is None, cancel_futures=True)
 
+    def stop(self) -> None:
+        """The client closed: let the worker threads end, from any thread, without waiting.
+
+        Calls already given still run (on a closed client each fails at once);
+        then each worker ends. Nothing may be started after this.
+        """
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
+
     def start(self, call: Callable[[], T]) -> Pending[T]:
         """Start ``call`` on a worker thread; ``.result()`` waits for it."""
         assert self._pool is not None, "use the prefetcher in a with block"
         return self._pool.submit(call)
+
+
+class Stoppable(Protocol):
+    """What a ``StopGroup`` holds: something with background work to stop."""
+
+    def stop(self) -> None:
+        """Stop the background work, from any thread, without waiting for it."""
+        ...
+
+
+class StopGroup:
+    """The background work of a client's listings, stopped at once when the client closes.
+
+    Members are held weakly (a listing dropped leaves). A forked child forgets
+    its parent's members: their threads are not in the child.
+    """
+
+    def __init__(self) -> None:
+        self._pid = os.getpid()
+        self._lock = threading.Lock()
+        self._members: weakref.WeakSet[Stoppable] = weakref.WeakSet()
+
+    def _here(self) -> None:
+        if self._pid != os.getpid():  # a forked child: the lock may have been held at the fork
+            self._pid = os.getpid()
+            self._lock = threading.Lock()
+            self._members = weakref.WeakSet()
+
+    def add(self, member: Stoppable) -> None:
+        """Stop ``member`` with the others."""
+        self._here()
+        with self._lock:
+            self._members.add(member)
+
+    def stop_all(self) -> None:
+        """Stop every member (those added later are not stopped)."""
+        self._here()
+        with self._lock:
+            members = list(self._members)
+        for member in members:
+            member.stop()

@@ -97,6 +97,7 @@ class ListingCursor:
         self._keep = status_filter(status)
         self._until = until
         self._anchor = after  # the id the next page must contain (None: take all)
+        self._last: frozenset[str] = frozenset()  # the ids of the page taken last
         self._anchor_at = start  # where it was last seen
         self._searching = after is not None
         self._next = start  # the offset of the next page to plan
@@ -152,7 +153,8 @@ class ListingCursor:
 
         Raises ``APIResponseValidationError`` if a search reaches the end of the
         view without finding the anchor (the server removed a row: offsets
-        cannot list it exactly).
+        cannot list it exactly), or if the server's order is not stable: a page
+        holds a key twice, or repeats past the anchor a key of the page before.
         """
         if ticket.generation != self.generation or self.done:
             return []
@@ -160,6 +162,9 @@ class ListingCursor:
         if page.total is not None:
             self.total = page.total
         items: Sequence[ApiKey] = page.items
+        ids = [k.id for k in items]
+        if len(set(ids)) != len(ids):
+            raise _inconsistent(page, "a page of the key listing holds the same key twice")
         if 1 < page.limit < ticket.limit and len(items) == page.limit:
             self._size = page.limit  # the server serves smaller pages than asked: adopt them
         if self._anchor is not None:
@@ -167,10 +172,12 @@ class ListingCursor:
             if found is None:
                 return self._lost(ticket, page)
             items = items[found + 1 :]
+            _check_fresh(ids[found + 1 :], self._last, page)
             if self._searching:
                 self._searching = False
                 self._replan(page.offset + len(page.items) - 1)
         if page.items:
+            self._last = frozenset(ids)
             self._anchor = page.items[-1].id
             self._anchor_at = page.offset + len(page.items) - 1
         if self._until is not None:
@@ -214,6 +221,20 @@ class ListingCursor:
             self.generation += 1
             self._planned.clear()
         self._next = offset
+
+
+def _check_fresh(ids: Sequence[str], before: frozenset[str], page: Page[ApiKey]) -> None:
+    """Raise if a key past the anchor was in the page taken before (out of order)."""
+    if before and not before.isdisjoint(ids):
+        raise _inconsistent(page, "a page of the key listing repeats a key of the page before")
+
+
+def _inconsistent(page: Page[ApiKey], what: str) -> APIResponseValidationError:
+    return APIResponseValidationError(
+        f"{what}: the server's order is not stable, the listing cannot go on exactly",
+        status_code=200,
+        request_id=page.request_id,
+    )
 
 
 def _more(page: Page[ApiKey]) -> bool:

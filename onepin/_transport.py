@@ -25,8 +25,9 @@ from __future__ import annotations
 import select
 import socket
 import ssl
+import threading
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import httpx
@@ -154,9 +155,8 @@ class Transport(httpx.BaseTransport):
     """An httpcore pool sized by ``LIMITS``, its socket I/O bounded by the deadline."""
 
     def __init__(self, *, https: bool) -> None:
-        self._pool = httpcore.ConnectionPool(
-            network_backend=_BoundedBackend(httpcore.SyncBackend()), **_pool_options(https)
-        )
+        self._backend = _BoundedBackend(httpcore.SyncBackend())
+        self._pool = httpcore.ConnectionPool(network_backend=self._backend, **_pool_options(https))
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         """Send ``request`` through the pool; the answer's body streams from it."""
@@ -172,7 +172,8 @@ class Transport(httpx.BaseTransport):
         )
 
     def close(self) -> None:
-        """Close every connection of the pool."""
+        """Close the pool and every socket it opened, even one still connecting; open no more."""
+        self._backend.close()  # first: it shuts sockets down, which wakes their readers
         self._pool.close()
 
 
@@ -192,10 +193,44 @@ class _Body(httpx.SyncByteStream):
 
 
 class _BoundedBackend(httpcore.NetworkBackend):
-    """Opens connections whose every operation is bounded by the running call's deadline."""
+    """Opens connections whose every operation is bounded by the running call's deadline.
+
+    It keeps the sockets it opened and not yet closed, so that ``close()``
+    closes every one of them, whichever thread still uses it.
+    """
 
     def __init__(self, inner: httpcore.NetworkBackend) -> None:
         self._inner = inner
+        self._open: set[_BoundedStream] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def track(self, stream: httpcore.NetworkStream) -> _BoundedStream:
+        """``stream``, kept until it closes; closed at once if the backend is closed."""
+        bounded = _BoundedStream(stream, self)
+        with self._lock:
+            if not self._closed:
+                self._open.add(bounded)
+                return bounded
+        stream.close()
+        raise httpcore.ConnectError("the client was closed")
+
+    def forget(self, stream: _BoundedStream) -> None:
+        """``stream`` is closed (or replaced by its TLS stream)."""
+        with self._lock:
+            self._open.discard(stream)
+
+    def close(self) -> None:
+        """Shut down and close every socket still open; connecting from now on fails."""
+        with self._lock:
+            self._closed = True
+            streams, self._open = self._open, set()
+        for stream in streams:
+            sock = stream.get_extra_info("socket")
+            if sock is not None:
+                with suppress(OSError):  # wakes a thread blocked reading it (close does not)
+                    sock.shutdown(socket.SHUT_RDWR)
+            stream.close()
 
     def connect_tcp(
         self,
@@ -208,12 +243,12 @@ class _BoundedBackend(httpcore.NetworkBackend):
         stream = self._inner.connect_tcp(
             host, port, io_timeout(timeout), local_address, socket_options
         )
-        return _BoundedStream(stream)
+        return self.track(stream)
 
     def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: Any = None
     ) -> httpcore.NetworkStream:
-        return _BoundedStream(
+        return self.track(
             self._inner.connect_unix_socket(path, io_timeout(timeout), socket_options)
         )
 
@@ -224,8 +259,9 @@ class _BoundedBackend(httpcore.NetworkBackend):
 class _BoundedStream(httpcore.NetworkStream):
     """A connection whose reads and writes end by the running call's deadline."""
 
-    def __init__(self, inner: httpcore.NetworkStream) -> None:
+    def __init__(self, inner: httpcore.NetworkStream, backend: _BoundedBackend) -> None:
         self._inner = inner
+        self._backend = backend
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         return self._inner.read(max_bytes, io_timeout(timeout))
@@ -235,6 +271,7 @@ class _BoundedStream(httpcore.NetworkStream):
 
     def close(self) -> None:
         self._inner.close()
+        self._backend.forget(self)
 
     def start_tls(
         self,
@@ -242,9 +279,9 @@ class _BoundedStream(httpcore.NetworkStream):
         server_hostname: str | None = None,
         timeout: float | None = None,
     ) -> httpcore.NetworkStream:
-        return _BoundedStream(
-            self._inner.start_tls(ssl_context, server_hostname, io_timeout(timeout))
-        )
+        tls = self._inner.start_tls(ssl_context, server_hostname, io_timeout(timeout))
+        self._backend.forget(self)  # the TLS stream owns the socket now
+        return self._backend.track(tls)
 
     def get_extra_info(self, info: str) -> Any:
         return self._inner.get_extra_info(info)

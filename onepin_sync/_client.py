@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, Unpack
 import httpx
 import msgspec
 
-from onepin_sync._pool import SharedPool
+from onepin_sync._pool import SharedPool, send_open
 from onepin_sync._resources import ApiKeysResource, AuthResource
+from onepin._concurrency import StopGroup
 from onepin._constants import DEFAULT_BASE_URL
 from onepin._exceptions import OnePinError
 from onepin._failures import (
@@ -93,6 +94,7 @@ class OnePinClient:
         finally:  # also when the check raises: no frame local of ours holds it
             del token  # (tracebacks show locals)
         self._pacer = RateLimitPacer()
+        self._stops = StopGroup()  # its listings' (and its copies'), stopped on close
         self._configure(
             ClientOptions(
                 base_url=base_url,
@@ -119,7 +121,7 @@ class OnePinClient:
         )
         self._retrying: dict[bool, Retrying] | None = None  # built on the first retry
         self.auth = AuthResource(self._request)
-        self.api_keys = ApiKeysResource(self._request, options, self._pacer)
+        self.api_keys = ApiKeysResource(self._request, options, self._pacer, self._stops)
 
     @classmethod
     def from_env(
@@ -200,6 +202,7 @@ class OnePinClient:
         """
         if self._owns_pool:
             self._pool.close()
+            self._stops.stop_all()
 
     def __enter__(self) -> OnePinClient:
         return self
@@ -327,7 +330,7 @@ class OnePinClient:
         try:
             gate.acquire(timeout.pool)
             try:
-                response = http.send(request, auth=self._auth, stream=True)
+                response = send_open(http, request, self._auth)
                 if response.history:  # a client of the user's that followed redirects
                     forget_token(response)
                 try:

@@ -14,6 +14,7 @@ from urllib.parse import quote
 import msgspec
 
 from onepin_sync._listing import KeyIterator
+from onepin._concurrency import StopGroup
 from onepin._cursor import ListingCursor, walked_view
 from onepin._models import ApiKey, CreatedApiKey, KeyStatus, RotatedApiKey, WhoAmI
 from onepin._options import ClientOptions, checked_concurrency, checked_deadline
@@ -81,10 +82,13 @@ class AuthResource:
 class ApiKeysResource:
     """``client.api_keys``: the workspace's API keys."""
 
-    def __init__(self, request: Request, options: ClientOptions, pacer: RateLimitPacer) -> None:
+    def __init__(
+        self, request: Request, options: ClientOptions, pacer: RateLimitPacer, stops: StopGroup
+    ) -> None:
         self._request = request
         self._options = options
         self._pacer = pacer
+        self._stops = stops  # the client's listings, stopped when it closes
 
     def list_page(
         self, *, offset: int = 0, limit: int = 50, status: KeyStatus | str = KeyStatus.ACTIVE
@@ -147,6 +151,7 @@ class ApiKeysResource:
             cursor,
             max_concurrency=cap,
             deadline=deadline,
+            stops=self._stops,
         )
 
     def shards(

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 import onepin_sync
-from onepin import APITimeoutError, KeyRange
+from onepin import APITimeoutError, KeyRange, OnePinError
 from onepin.testing import Fault, RunningEmulator
 from tests._sync.test_listing_writes import active_now, check, random_writer, writing_client
 from tests.reliability._helpers import run_in_fork
@@ -40,11 +40,9 @@ def test_a_block_whose_pages_time_out_raises_at_the_first_failure(
     server: RunningEmulator,
 ) -> None:
     server.emulator.seed_keys(1999)
+    token = server.emulator.bootstrap.session_token
     with onepin_sync.OnePinClient(
-        server.emulator.bootstrap.session_token,
-        base_url=server.base_url,
-        timeout=0.5,
-        max_retries=0,
+        token, base_url=server.base_url, timeout=0.5, max_retries=0
     ) as client:
         stream = client.api_keys.list(page_size=20)
         with pytest.raises(APITimeoutError), stream:  # noqa: PT012 - it fails mid-block
@@ -129,3 +127,31 @@ def test_a_writer_thread_running_alongside_makes_no_listing_miss_or_repeat(
             stop.set()
             thread.join()
     check(server.emulator, before, got)
+
+
+@pytest.mark.parametrize("copy", [False, True])
+def test_closing_the_client_stops_the_workers_of_open_blocks(
+    server: RunningEmulator, copy: bool
+) -> None:
+    server.emulator.seed_keys(3999)
+    before = threading.active_count()
+    token = server.emulator.bootstrap.session_token
+    client = onepin_sync.OnePinClient(token, base_url=server.base_url)
+    lister = client.with_options(max_retries=1) if copy else client
+    blocks = []
+    for _ in range(10):
+        keys = lister.api_keys.list(page_size=20).__enter__()  # left open
+        for n, _key in enumerate(keys):
+            if n == 100:  # past the first page: the window runs on worker threads
+                break
+        blocks.append(keys)
+    assert threading.active_count() > before
+    client.close()
+    ends = time.monotonic() + 5
+    while threading.active_count() > before and time.monotonic() < ends:
+        time.sleep(0.02)
+    assert threading.active_count() <= before, [t.name for t in threading.enumerate()]
+    for keys in blocks:  # and each says why it cannot go on
+        with pytest.raises(OnePinError, match="closed"):
+            for _key in keys:
+                pass

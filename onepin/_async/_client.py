@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, Unpack
 import httpx
 import msgspec
 
-from onepin._async._pool import SharedPool
+from onepin._async._pool import SharedPool, send_open
 from onepin._async._resources import ApiKeysResource, AuthResource
+from onepin._concurrency import StopGroup
 from onepin._constants import DEFAULT_BASE_URL
 from onepin._exceptions import OnePinError
 from onepin._failures import (
@@ -91,6 +92,7 @@ class OnePinClient:
         finally:  # also when the check raises: no frame local of ours holds it
             del token  # (tracebacks show locals)
         self._pacer = RateLimitPacer()
+        self._stops = StopGroup()  # its listings' (and its copies'), stopped on close
         self._configure(
             ClientOptions(
                 base_url=base_url,
@@ -117,7 +119,7 @@ class OnePinClient:
         )
         self._retrying: dict[bool, AsyncRetrying] | None = None  # built on the first retry
         self.auth = AuthResource(self._request)
-        self.api_keys = ApiKeysResource(self._request, options, self._pacer)
+        self.api_keys = ApiKeysResource(self._request, options, self._pacer, self._stops)
 
     @classmethod
     def from_env(
@@ -198,6 +200,7 @@ class OnePinClient:
         """
         if self._owns_pool:
             await self._pool.aclose()
+            self._stops.stop_all()
 
     async def __aenter__(self) -> OnePinClient:
         return self
@@ -325,7 +328,7 @@ class OnePinClient:
         try:
             await gate.acquire(timeout.pool)
             try:
-                response = await http.send(request, auth=self._auth, stream=True)
+                response = await send_open(http, request, self._auth)
                 if response.history:  # a client of the user's that followed redirects
                     forget_token(response)
                 try:

@@ -15,7 +15,8 @@ from functools import partial
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol
 
-from onepin._concurrency import AsyncPrefetcher
+from onepin._async._pool import closed_error
+from onepin._concurrency import AsyncPrefetcher, StopGroup
 from onepin._cursor import ListingCursor, Ticket
 from onepin._exceptions import APITimeoutError, OnePinError
 from onepin._models import ApiKey
@@ -48,8 +49,11 @@ class KeyIterator:
     revoked rows in a stable order (OnePin revokes by a soft delete): the
     stream walks that view, keeps the requested status on this side, and
     overlaps each page with the one before by one key to find its place again
-    (see ``onepin._cursor``). A server that removed a row for good would make
-    the stream raise ``APIResponseValidationError`` rather than skip keys.
+    (see ``onepin._cursor``). A server that removed a row for good, or whose
+    pages repeat a key, makes the stream raise ``APIResponseValidationError``
+    rather than skip or repeat keys. Once its client is closed, the stream
+    raises ``OnePinConfigurationError`` rather than end early; an open block's
+    worker threads (sync twin) stop then.
 
     **How fast.** The first page comes alone; it sizes the first full window
     (``onepin._window``): as wide as its round trip leaves room for, at least
@@ -88,6 +92,7 @@ class KeyIterator:
         *,
         max_concurrency: int,
         deadline: float | None = None,
+        stops: StopGroup | None = None,
     ) -> None:
         self._fetch = fetch
         self._pacer = pacer
@@ -104,10 +109,13 @@ class KeyIterator:
         self._runner: AsyncPrefetcher | None = None  # where pages run now
         self._block: AsyncPrefetcher | None = None  # the `async with` block's, if open
         self._closed = False
+        self._stopped = False  # the client closed: start nothing, yield nothing more
         self._pid = os.getpid()
         self._lock = AsyncThreadLock()  # the sync twin's workers plan from their threads
         self.pages_fetched = 0
         """How many pages were taken from the server so far."""
+        if stops is not None:
+            stops.add(self)
 
     @property
     def total(self) -> int | None:
@@ -127,6 +135,8 @@ class KeyIterator:
         while not self._buffer:
             if self._closed or self._cursor.done:
                 raise StopAsyncIteration
+            if self._stopped:
+                raise closed_error()
             self._check_process()
             if self._block is not None:
                 await self._take_next()
@@ -159,6 +169,18 @@ class KeyIterator:
     async def aclose(self) -> None:
         """End the stream now: cancel what its window still runs; it yields nothing more."""
         await self.__aexit__(None, None, None)
+
+    def stop(self) -> None:
+        """The client closed: start no more pages; the stream raises its closed error.
+
+        Called from the thread closing the client; the sync twin's workers end
+        as soon as the pages they run do, even while the block stays open.
+        """
+        with self._lock:
+            self._stopped = True
+            runner = self._runner
+        if runner is not None and os.getpid() == self._pid:
+            runner.stop()
 
     def _check_process(self) -> None:
         """In a forked child, the parent's pages in flight never land: plan them again here.
@@ -235,7 +257,7 @@ class KeyIterator:
         refilled as soon as it frees; ``least``: start that many pages anyway.
         """
         runner = self._runner
-        if runner is None or self._closed:
+        if runner is None or self._closed or self._stopped:
             return
         left = self._cursor.remaining_pages()
         width = self._window.in_flight(None if left is None else left + self._running)

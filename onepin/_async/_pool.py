@@ -19,9 +19,32 @@ import httpx
 from onepin._exceptions import OnePinConfigurationError
 from onepin._synchronization import AsyncGate, AsyncThreadLock, async_running_loop
 
-__all__ = ["SharedPool"]
+__all__ = ["SharedPool", "closed_error", "send_open"]
 
 _UNGATED = AsyncGate(None)
+
+
+def closed_error() -> OnePinConfigurationError:
+    """The error of a call on a closed client (or closed while the call was on its way)."""
+    return OnePinConfigurationError(
+        "This OnePinClient is closed (aclose() was called or its block ended): make a new client"
+    )
+
+
+async def send_open(
+    http: httpx.AsyncClient, request: httpx.Request, auth: httpx.Auth
+) -> httpx.Response:
+    """Send ``request`` (streamed); the closed client's typed error if closed meanwhile.
+
+    Another thread (or task) may close the client between the moment a call
+    takes its pool and the moment it sends: httpx then raises ``RuntimeError``.
+    """
+    try:
+        return await http.send(request, auth=auth, stream=True)
+    except RuntimeError:
+        if not http.is_closed:
+            raise
+        raise closed_error() from None
 
 
 class SharedPool:
@@ -40,10 +63,7 @@ class SharedPool:
         """The pool to send with here, and its gate; a typed error once closed."""
         given = self._given
         if self._closed or (given is not None and given.is_closed):
-            raise OnePinConfigurationError(
-                "This OnePinClient is closed (aclose() was called or its block ended): "
-                "make a new client"
-            )
+            raise closed_error()
         if given is not None:
             return given, _UNGATED
         loop = async_running_loop()
@@ -54,6 +74,8 @@ class SharedPool:
             if self._pid != os.getpid():  # a forked child: the parent's pools are not ours
                 self._pools = WeakKeyDictionary()
                 self._pid = os.getpid()
+            if self._closed:  # closed by another thread since the check above
+                raise closed_error()
             found = self._pools.get(loop)
             if found is None:
                 # The transport module imports httpcore: it is loaded with the first

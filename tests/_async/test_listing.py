@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from onepin import APITimeoutError, KeyRange, OnePinConfigurationError
+from onepin import APITimeoutError, KeyRange, OnePinConfigurationError, OnePinError
 from onepin._async import OnePinClient
 from onepin._synchronization import async_sleep
 from onepin.testing import Fault, RunningEmulator
@@ -307,12 +307,8 @@ async def test_a_listing_deadline_bounds_the_whole_stream(server: RunningEmulato
 
 async def test_the_clients_deadline_still_bounds_each_page(server: RunningEmulator) -> None:
     server.emulator.seed_keys(99)
-    async with OnePinClient(
-        server.emulator.bootstrap.session_token,
-        base_url=server.base_url,
-        deadline=0.5,
-        max_retries=0,
-    ) as client:
+    token = server.emulator.bootstrap.session_token
+    async with OnePinClient(token, base_url=server.base_url, deadline=0.5, max_retries=0) as client:
         stream = client.api_keys.list(page_size=10, deadline=60)
 
         async def drain() -> None:
@@ -325,3 +321,23 @@ async def test_the_clients_deadline_still_bounds_each_page(server: RunningEmulat
             with pytest.raises(APITimeoutError, match=r"call's deadline of 0\.5s"):
                 await drain()
         server.emulator.clear_faults()
+
+
+async def test_closing_the_client_ends_an_open_block_with_the_closed_error(
+    server: RunningEmulator,
+) -> None:
+    server.emulator.seed_keys(999)
+    client = OnePinClient(server.emulator.bootstrap.session_token, base_url=server.base_url)
+    async with client.with_options(max_retries=0).api_keys.list(page_size=20) as keys:
+        listed = 0
+        async for _key in keys:
+            listed += 1
+            if listed == 100:
+                break
+        await client.aclose()
+
+        async def the_rest() -> int:
+            return len([key async for key in keys])
+
+        with pytest.raises(OnePinError, match="closed"):  # not a listing cut short
+            await the_rest()
