@@ -12,7 +12,11 @@ round (as many pages as the window held when the round began). A 429 or 503
 than ``tolerance`` times the best seen (the server queues), or whose mean took
 more than ``queueing`` times its fastest (pages queue for this process's CPU),
 cuts it by a quarter. A healthy round regrows fast after a cut (by half, up to
-the size before the cut) and by an eighth beyond it. The pages left are taken
+the size before the cut) and by an eighth beyond it, but never past the pages a
+round trip leaves this process's CPU room for (the best latency over the first
+page's CPU; a gather of ``floor`` at least): wider, pages only queue for the
+CPU, and each costs more of it (an HTTP pool walks every connection per
+request; the sync twin's threads contend for the GIL). The pages left are taken
 in the current round when they fit under the cap, rather than in a round of
 their own. It never exceeds ``cap`` nor the server's ``X-RateLimit-Remaining``.
 """
@@ -54,6 +58,7 @@ class AdaptiveWindow:
         self._size = 1.0  # the first page comes alone
         self._peak = 0.0  # the size before the last cut: regrow fast up to it
         self._best = math.inf  # the fastest page of any round (drifting up slowly)
+        self._cpu = 0.0  # the first page's CPU seconds (0: not known yet)
         self._budget: int | None = None
         self._round_left = 1  # pages until the round ends
         self._round_best = math.inf
@@ -84,9 +89,9 @@ class AdaptiveWindow:
 
     def on_first_page(self, latency: float, cpu: float) -> None:
         """Size the first full window from the first page: its ``latency`` and ``cpu`` seconds."""
-        by_cpu = latency / max(cpu, 1e-4) + 1  # pages a round trip leaves the CPU room for
-        self._size = float(min(self.cap, max(self._floor, math.ceil(by_cpu))))
+        self._cpu = max(cpu, 1e-4)
         self._best = latency
+        self._size = float(self._room())
         self._round_left = self.size
         self._reset_round()
 
@@ -125,11 +130,23 @@ class AdaptiveWindow:
         elif self._size < self._peak:
             self._size = min(self._peak, self._size * 1.5, self.cap)  # regrow fast after a cut
         else:
-            self._size = min(self._size + max(1.0, self._size / 8), self.cap)
+            grown = min(self._size + max(1.0, self._size / 8), self._room())
+            self._size = max(self._size, grown)
         # A server that got slower for good slowly redefines what "held" means.
         self._best = min(self._best * 1.05, fastest)
         self._round_left = self.size
         self._reset_round()
+
+    def _room(self) -> int:
+        """The widest useful window: the pages a round trip leaves the CPU room for.
+
+        At least ``floor`` (a hand-written gather's width), at most ``cap``;
+        the cap alone before the first page has told its CPU.
+        """
+        if not self._cpu:
+            return self.cap
+        by_cpu = math.ceil(self._best / self._cpu + 1)
+        return min(self.cap, max(self._floor, by_cpu))
 
     def _reset_round(self) -> None:
         self._round_best = math.inf
