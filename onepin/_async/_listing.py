@@ -27,7 +27,13 @@ from onepin._window import AdaptiveWindow
 if TYPE_CHECKING:
     from onepin._concurrency import AsyncPending
 
-__all__ = ["KeyIterator", "PageFetcher"]
+__all__ = ["FILL_KEYS", "KeyIterator", "PageFetcher"]
+
+FILL_KEYS = 5000
+"""About the most keys one refill of a plain loop buffers beyond two windows' worth.
+
+Each refill ends with a round trip run below the window (its last pages
+landing): longer refills waste fewer, at the cost of the keys they hold."""
 
 
 class PageFetcher(Protocol):
@@ -62,10 +68,10 @@ class KeyIterator:
 
     * Iterated directly (``async for key in client.api_keys.list()``), requests
       run only inside ``__anext__`` when its buffer is empty: it slides the
-      window over up to two windows' worth of pages, then lets the last ones
-      land and returns. Nothing runs between two items, so leaving the loop
-      early leaves nothing behind (the sync twin's worker threads live only
-      inside that call).
+      window over four windows' worth of pages (two when their keys would
+      pass ``FILL_KEYS``), then lets the last ones land and returns. Nothing
+      runs between two items, so leaving the loop early leaves nothing behind
+      (the sync twin's worker threads live only inside that call).
     * As a context manager the window slides all along: requests keep running
       in the block's task group while you consume; leaving the block, or
       ``aclose()``, cancels them (the sync twin does not wait for them when
@@ -176,7 +182,7 @@ class KeyIterator:
         self._cursor.rewind()
 
     async def _fill(self) -> None:
-        """Iterated directly: slide over up to two windows of pages, then let them land.
+        """Iterated directly: slide over a few windows of pages, then let them land.
 
         The first page, and every page of a window of one, is fetched right here.
         """
@@ -240,8 +246,9 @@ class KeyIterator:
         left = self._cursor.remaining_pages()
         width = self._window.in_flight(None if left is None else left + self._running)
         want = min(width - self._running, 2 * width - len(self._ahead))
-        if self._fill_started is not None:  # a plain fill starts two windows at most
-            want = min(want, 2 * width - self._fill_started)
+        if self._fill_started is not None:  # a plain fill starts a few windows at most
+            fill = max(2 * width, min(4 * width, FILL_KEYS // self._cursor.page_size))
+            want = min(want, fill - self._fill_started)
         for ticket in self._cursor.plan(max(want, least)):
             self._running += 1
             if self._fill_started is not None:

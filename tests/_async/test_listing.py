@@ -13,7 +13,8 @@ import httpx
 import pytest
 
 from onepin import APITimeoutError, KeyRange, OnePinConfigurationError
-from onepin._async import OnePinClient
+from onepin._async import OnePinClient, _listing
+from onepin._concurrency import AsyncPrefetcher
 from onepin._synchronization import async_sleep
 from onepin.testing import Fault, RunningEmulator
 
@@ -117,6 +118,29 @@ async def test_leaving_a_plain_loop_early_leaves_nothing_running(server: Running
         await async_sleep(0.1)
         assert transport.sent == sent  # nothing went on in the background
         assert sent < 300  # and it did not read far past what was consumed
+
+
+async def test_plain_iteration_refills_in_few_rounds(
+    server: RunningEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each refill of a plain loop ends by letting its last pages land (a round trip
+    # run below the window): it slides over four windows, not two, while their keys are few.
+    refills = 0
+
+    class Counted(AsyncPrefetcher):
+        def __init__(self, workers: int) -> None:
+            nonlocal refills
+            refills += 1
+            super().__init__(workers)
+
+    monkeypatch.setattr(_listing, "AsyncPrefetcher", Counted)
+    server.emulator.seed_keys(1999)
+    async with counted_client(server, max_concurrency=4) as (client, transport):
+        ids = [k.id async for k in client.api_keys.list(page_size=20)]
+    assert len(set(ids)) == 2000
+    pages = 1 + -(-1980 // 19)
+    assert transport.sent == pages
+    assert refills == -(-(pages - 1) // 16)  # after page one, 16 pages a refill
 
 
 @pytest.mark.parametrize("sliding", [False, True])
