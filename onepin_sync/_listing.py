@@ -301,7 +301,12 @@ class KeyIterator:
                 self._window.on_first_page(latency, time.thread_time() - cpu)
             else:
                 throttled = self._pacer.throttles != throttles
-                self._window.on_page(latency, throttled=throttled, budget=self._pacer.budget)
+                self._window.on_page(
+                    latency,
+                    throttled=throttled,
+                    budget=self._pacer.budget,
+                    clock=time.process_time(),
+                )
         return page
 
     def _within_deadline(self, ticket: Ticket) -> Page[ApiKey]:

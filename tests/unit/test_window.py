@@ -113,3 +113,22 @@ def test_pages_queueing_on_this_side_cut_it() -> None:
         window.on_page(0.02 + i * 0.01)
     assert window.size == 6
     assert run_round(window, 0.02) == 9  # and it regrows fast to where it was
+
+
+def test_the_room_follows_the_cpu_each_round_costs() -> None:
+    # The first page paid one-time costs (4 ms of CPU at 20 ms): a gather of 8 to start.
+    window = started(32, latency=0.02, cpu=0.004)
+    assert window.size == 8
+    clock = 0.0
+    sizes = []
+    for _ in range(5):  # then each page costs 1 ms of the process's CPU: room for 21
+        for _ in range(window.size):
+            clock += 0.001
+            window.on_page(0.02, clock=clock)
+        sizes.append(window.size)
+    assert sizes == [12, 18, 20, 21, 21]  # by half while far below the room, then an eighth
+    for _ in range(3):  # pages cost 4 ms again (say, the consumer works on each key)
+        for _ in range(window.size):
+            clock += 0.004
+            window.on_page(0.02, clock=clock)
+    assert window.size == 21  # no growth past the room; not cut while no page queues
