@@ -12,11 +12,12 @@ round (as many pages as the window held when the round began). A 429 or 503
 than ``tolerance`` times the best seen (the server queues), or whose mean took
 more than ``queueing`` times its fastest (pages queue for this process's CPU),
 cuts it by a quarter. A healthy round regrows fast after a cut (by half, up to
-the size before the cut) and by an eighth beyond it, but never past the pages a
-round trip leaves this process's CPU room for (the best latency over the CPU
-a page costs: the first page's, then each round's mean, when the caller tells
-its process's CPU clock; a gather of ``floor`` at least): wider, pages only queue for the
-CPU, and each costs more of it (an HTTP pool walks every connection per
+the size before the cut), and beyond it by half while far below its *room*, by
+an eighth near it, never past it. The room is the pages a round trip leaves
+this process's CPU room for: the best latency over the CPU a page costs (the
+first page's, then each round's mean when the caller tells its process's CPU
+clock), a gather of ``floor`` at least. Wider, pages only queue for the CPU,
+and each costs more of it (an HTTP pool walks every connection per
 request; the sync twin's threads contend for the GIL). The pages left are taken
 in the current round when they fit under the cap, rather than in a round of
 their own. It never exceeds ``cap`` nor the server's ``X-RateLimit-Remaining``.
