@@ -111,6 +111,11 @@ class ListingCursor:
         self.pages_left: int | None = None
         """Pages still to plan, by the last count (None: unknown)."""
 
+    @property
+    def page_size(self) -> int:
+        """Rows asked for per page (the server's own page size once it serves fewer)."""
+        return self._size
+
     def plan(self, count: int) -> list[Ticket]:
         """Up to ``count`` more pages to fetch now, in order (none: wait for those planned).
 

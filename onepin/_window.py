@@ -12,7 +12,13 @@ round (as many pages as the window held when the round began). A 429 or 503
 than ``tolerance`` times the best seen (the server queues), or whose mean took
 more than ``queueing`` times its fastest (pages queue for this process's CPU),
 cuts it by a quarter. A healthy round regrows fast after a cut (by half, up to
-the size before the cut) and by an eighth beyond it. The pages left are taken
+the size before the cut), and beyond it by half while far below its *room*, by
+an eighth near it, never past it. The room is the pages a round trip leaves
+this process's CPU room for: the best latency over the CPU a page costs (the
+first page's, then each round's mean when the caller tells its process's CPU
+clock), a gather of ``floor`` at least. Wider, pages only queue for the CPU,
+and each costs more of it (an HTTP pool walks every connection per
+request; the sync twin's threads contend for the GIL). The pages left are taken
 in the current round when they fit under the cap, rather than in a round of
 their own. It never exceeds ``cap`` nor the server's ``X-RateLimit-Remaining``.
 """
@@ -54,6 +60,8 @@ class AdaptiveWindow:
         self._size = 1.0  # the first page comes alone
         self._peak = 0.0  # the size before the last cut: regrow fast up to it
         self._best = math.inf  # the fastest page of any round (drifting up slowly)
+        self._cpu = 0.0  # CPU seconds a page costs (0: not known yet)
+        self._round_clock: float | None = None  # the process's CPU clock as the round began
         self._budget: int | None = None
         self._round_left = 1  # pages until the round ends
         self._round_best = math.inf
@@ -84,36 +92,46 @@ class AdaptiveWindow:
 
     def on_first_page(self, latency: float, cpu: float) -> None:
         """Size the first full window from the first page: its ``latency`` and ``cpu`` seconds."""
-        by_cpu = latency / max(cpu, 1e-4) + 1  # pages a round trip leaves the CPU room for
-        self._size = float(min(self.cap, max(self._floor, math.ceil(by_cpu))))
+        self._cpu = max(cpu, 1e-4)
         self._best = latency
+        self._size = float(self._room())
         self._round_left = self.size
         self._reset_round()
 
     def on_page(
-        self, latency: float, *, throttled: bool = False, budget: int | None = None
+        self,
+        latency: float,
+        *,
+        throttled: bool = False,
+        budget: int | None = None,
+        clock: float | None = None,
     ) -> None:
         """Learn from a page that came back after ``latency`` seconds.
 
         ``throttled``: a 429 or 503 was met on the way (the page was retried);
-        ``budget``: the server's ``X-RateLimit-Remaining`` after it, if sent.
+        ``budget``: the server's ``X-RateLimit-Remaining`` after it, if sent;
+        ``clock``: the process's CPU time as it came back (its rounds' mean
+        CPU a page then replaces the first page's, which pays one-time costs).
         """
+        if self._round_clock is None:
+            self._round_clock = clock
         self._budget = budget
         self._round_troubled |= throttled
         self._round_best = min(self._round_best, latency)
         self._round_sum += latency
         self._round_pages += 1
-        self._end_of_page()
+        self._end_of_page(clock)
 
     def on_failure(self) -> None:
         """A page failed for good (its error goes to the consumer)."""
         self._round_troubled = True
         self._end_of_page()
 
-    def _end_of_page(self) -> None:
+    def _end_of_page(self, clock: float | None = None) -> None:
         self._round_left -= 1
         if self._round_left > 0:
             return
+        self._learn_cpu(clock)
         fastest = self._round_best
         mean = self._round_sum / self._round_pages if self._round_pages else fastest
         if self._round_troubled:
@@ -125,11 +143,30 @@ class AdaptiveWindow:
         elif self._size < self._peak:
             self._size = min(self._peak, self._size * 1.5, self.cap)  # regrow fast after a cut
         else:
-            self._size = min(self._size + max(1.0, self._size / 8), self.cap)
+            room = self._room()
+            step = self._size / 2 if self._size * 1.5 <= room else self._size / 8
+            self._size = max(self._size, min(self._size + max(1.0, step), room))
         # A server that got slower for good slowly redefines what "held" means.
         self._best = min(self._best * 1.05, fastest)
         self._round_left = self.size
         self._reset_round()
+
+    def _learn_cpu(self, clock: float | None) -> None:
+        """A round ended at CPU time ``clock``: its mean CPU a page is the new estimate."""
+        start, self._round_clock = self._round_clock, clock
+        if start is not None and clock is not None and self._round_pages:
+            self._cpu = max((clock - start) / self._round_pages, 1e-4)
+
+    def _room(self) -> int:
+        """The widest useful window: the pages a round trip leaves the CPU room for.
+
+        At least ``floor`` (a hand-written gather's width), at most ``cap``;
+        the cap alone before the first page has told its CPU.
+        """
+        if not self._cpu:
+            return self.cap
+        by_cpu = math.ceil(self._best / self._cpu + 1)
+        return min(self.cap, max(self._floor, by_cpu))
 
     def _reset_round(self) -> None:
         self._round_best = math.inf

@@ -28,7 +28,14 @@ from onepin._window import AdaptiveWindow
 if TYPE_CHECKING:
     from onepin._concurrency import AsyncPending
 
-__all__ = ["KeyIterator", "PageFetcher"]
+__all__ = ["FILL_KEYS", "KeyIterator", "PageFetcher"]
+
+FILL_KEYS = 8000
+"""About the most keys one refill of a plain loop buffers beyond two windows' worth.
+
+Each refill ends with a round trip run below the window (its last pages
+landing), and the sync twin starts a thread pool for each: longer refills
+waste fewer of both, at the cost of the keys they hold (about a kilobyte each)."""
 
 
 class PageFetcher(Protocol):
@@ -66,10 +73,11 @@ class KeyIterator:
 
     * Iterated directly (``async for key in client.api_keys.list()``), requests
       run only inside ``__anext__`` when its buffer is empty: it slides the
-      window over up to two windows' worth of pages, then lets the last ones
-      land and returns. Nothing runs between two items, so leaving the loop
-      early leaves nothing behind (the sync twin's worker threads live only
-      inside that call).
+      window over up to eight windows' worth of pages (while their keys stay
+      under ``FILL_KEYS``; two windows at least), or over all the pages left
+      when they are at most a quarter more, then lets the last ones land
+      and returns. Nothing runs between two items, so leaving the loop early leaves nothing behind
+      (the sync twin's worker threads live only inside that call).
     * As a context manager the window slides all along: requests keep running
       in the block's task group while you consume; leaving the block, or
       ``aclose()``, cancels them (the sync twin does not wait for them when
@@ -105,7 +113,7 @@ class KeyIterator:
         # Pages started, in the cursor's order; how many still run; how many a fill may start.
         self._ahead: deque[tuple[Ticket, AsyncPending[Page[ApiKey]]]] = deque()
         self._running = 0
-        self._fill_started: int | None = None  # pages a plain fill started (None: no fill)
+        self._fill_left: int | None = None  # pages a plain fill may still start (None: no fill)
         self._runner: AsyncPrefetcher | None = None  # where pages run now
         self._block: AsyncPrefetcher | None = None  # the `async with` block's, if open
         self._closed = False
@@ -198,7 +206,7 @@ class KeyIterator:
         self._cursor.rewind()
 
     async def _fill(self) -> None:
-        """Iterated directly: slide over up to two windows of pages, then let them land.
+        """Iterated directly: slide over a few windows of pages, then let them land.
 
         The first page, and every page of a window of one, is fetched right here.
         """
@@ -215,7 +223,7 @@ class KeyIterator:
         async with AsyncPrefetcher(self._window.cap) as runner:
             with self._lock:
                 self._runner = runner
-                self._fill_started = 0
+                self._fill_left = self._fill_budget()
             try:
                 await self._take_next()
                 while self._ahead and not self._closed:
@@ -223,7 +231,7 @@ class KeyIterator:
             finally:
                 with self._lock:
                     self._runner = None
-                    self._fill_started = None
+                    self._fill_left = None
                     self._ahead.clear()
 
     async def _take_next(self) -> None:
@@ -262,13 +270,22 @@ class KeyIterator:
         left = self._cursor.remaining_pages()
         width = self._window.in_flight(None if left is None else left + self._running)
         want = min(width - self._running, 2 * width - len(self._ahead))
-        if self._fill_started is not None:  # a plain fill starts two windows at most
-            want = min(want, 2 * width - self._fill_started)
+        if self._fill_left is not None:  # a plain fill starts its budget at most
+            want = min(want, self._fill_left)
         for ticket in self._cursor.plan(max(want, least)):
             self._running += 1
-            if self._fill_started is not None:
-                self._fill_started += 1
+            if self._fill_left is not None:
+                self._fill_left -= 1
             self._ahead.append((ticket, runner.start(partial(self._run_page, ticket))))
+
+    def _fill_budget(self) -> int:
+        """How many pages a plain fill starts (lock held): see the class's docstring."""
+        width = self._window.size
+        budget = max(2 * width, min(8 * width, FILL_KEYS // self._cursor.page_size))
+        left = self._cursor.remaining_pages()
+        if left is not None and left <= budget + budget // 4:
+            return max(budget, left)  # the rest now, not in a short fill of its own
+        return budget
 
     async def _run_page(self, ticket: Ticket) -> Page[ApiKey]:
         """Fetch a page for the runner; a page that landed frees its slot for the next.
@@ -304,7 +321,12 @@ class KeyIterator:
                 self._window.on_first_page(latency, time.thread_time() - cpu)
             else:
                 throttled = self._pacer.throttles != throttles
-                self._window.on_page(latency, throttled=throttled, budget=self._pacer.budget)
+                self._window.on_page(
+                    latency,
+                    throttled=throttled,
+                    budget=self._pacer.budget,
+                    clock=time.process_time(),
+                )
         return page
 
     async def _within_deadline(self, ticket: Ticket) -> Page[ApiKey]:

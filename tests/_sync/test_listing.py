@@ -15,7 +15,8 @@ import httpx
 import pytest
 
 from onepin import APITimeoutError, KeyRange, OnePinConfigurationError, OnePinError
-from onepin_sync import OnePinClient
+from onepin_sync import OnePinClient, _listing
+from onepin._concurrency import Prefetcher
 from onepin._synchronization import sleep
 from onepin.testing import Fault, RunningEmulator
 
@@ -121,11 +122,56 @@ def test_leaving_a_plain_loop_early_leaves_nothing_running(server: RunningEmulat
         assert sent < 300  # and it did not read far past what was consumed
 
 
+def count_refills(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count the refills of plain loops (each starts a prefetcher): one item per refill."""
+    refills: list[int] = []
+
+    class Counted(Prefetcher):
+        def __init__(self, workers: int) -> None:
+            refills.append(workers)
+            super().__init__(workers)
+
+    monkeypatch.setattr(_listing, "Prefetcher", Counted)
+    return refills
+
+
+def test_plain_iteration_refills_in_few_rounds(
+    server: RunningEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each refill of a plain loop ends by letting its last pages land (a round trip
+    # run below the window): it slides over eight windows, not two, while their keys are few.
+    refills = count_refills(monkeypatch)
+    server.emulator.seed_keys(1999)
+    server.emulator.latency = 0.02  # round trips that a busy machine's noise does not shrink
+    with counted_client(server, max_concurrency=4) as (client, transport):
+        ids = [k.id for k in client.api_keys.list(page_size=20)]
+    assert len(set(ids)) == 2000
+    pages = 1 + -(-1980 // 19)
+    assert transport.sent == pages
+    assert len(refills) == 4  # after page one: 32 pages, 32, 32, then the last 9
+
+
+def test_a_plain_loop_takes_the_last_pages_in_its_refill(
+    server: RunningEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 78 pages after the first, a refill of 64 (8 windows of 8): all of them in one.
+    refills = count_refills(monkeypatch)
+    server.emulator.seed_keys(1500)
+    server.emulator.latency = 0.02
+    with counted_client(server, max_concurrency=8) as (client, transport):
+        ids = [k.id for k in client.api_keys.list(page_size=20)]
+    assert len(set(ids)) == 1501
+    assert transport.sent == 1 + 78
+    assert len(refills) == 1
+
+
 @pytest.mark.parametrize("sliding", [False, True])
 def test_keys_created_during_a_listing_come_once_at_the_end(
     client: OnePinClient, server: RunningEmulator, sliding: bool
 ) -> None:
-    server.emulator.seed_keys(499)
+    # Longer than a plain loop's refill (eight windows of pages): keys created once
+    # its first refill has landed are still ahead of the listing.
+    server.emulator.seed_keys(2999)
     before = [k.id for k in client.api_keys.list()]
     stream = client.api_keys.list(page_size=10)
     got: list[str] = []

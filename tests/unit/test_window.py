@@ -44,15 +44,28 @@ def test_a_cut_regrows_fast_without_slow_start() -> None:
     window = started(64, latency=0.02, cpu=0.0005)
     assert window.size == 41
     assert run_round(window, 0.02, throttled=True) == 20  # a 429 halves it
-    assert [run_round(window, 0.02) for _ in range(3)] == [30, 41, 46]  # by half, then an eighth
-    assert run_round(window, 0.02) == 51
+    assert [run_round(window, 0.02) for _ in range(2)] == [30, 41]  # by half, to where it was
+    assert run_round(window, 0.02) == 41  # and no further: the CPU has no room for more
 
 
-def test_healthy_rounds_grow_by_an_eighth_up_to_the_cap() -> None:
+def test_healthy_rounds_never_grow_past_the_cpus_room() -> None:
+    # 10 ms round trips, 1 ms of CPU a page: 11 pages keep the CPU busy; more only queue.
+    window = started(32, latency=0.01, cpu=0.001)
+    assert [run_round(window, 0.01) for _ in range(20)] == [11] * 20
+    # Even when the CPU is the limit from the start, a hand-written gather's width holds.
     window = started(32, latency=0.01, cpu=0.005)
-    assert [run_round(window, 0.01) for _ in range(5)] == [9, 10, 11, 12, 14]
-    for _ in range(40):
-        run_round(window, 0.01)
+    assert [run_round(window, 0.01) for _ in range(5)] == [8] * 5
+
+
+def test_healthy_rounds_grow_by_an_eighth_as_room_grows_up_to_the_cap() -> None:
+    window = started(32, latency=0.01, cpu=0.001)
+    # The server got slower for good (not queueing): longer round trips leave more room.
+    assert [run_round(window, 0.02) for _ in range(6)] == [11, 12, 13, 13, 14, 14]
+    for _ in range(60):
+        run_round(window, 0.02)
+    assert window.size == 21  # 20 ms over 1 ms of CPU, and one more
+    for _ in range(60):
+        run_round(window, 0.2)
     assert window.size == 32
 
 
@@ -100,3 +113,22 @@ def test_pages_queueing_on_this_side_cut_it() -> None:
         window.on_page(0.02 + i * 0.01)
     assert window.size == 6
     assert run_round(window, 0.02) == 9  # and it regrows fast to where it was
+
+
+def test_the_room_follows_the_cpu_each_round_costs() -> None:
+    # The first page paid one-time costs (4 ms of CPU at 20 ms): a gather of 8 to start.
+    window = started(32, latency=0.02, cpu=0.004)
+    assert window.size == 8
+    clock = 0.0
+    sizes = []
+    for _ in range(5):  # then each page costs 1 ms of the process's CPU: room for 21
+        for _ in range(window.size):
+            clock += 0.001
+            window.on_page(0.02, clock=clock)
+        sizes.append(window.size)
+    assert sizes == [12, 18, 20, 21, 21]  # by half while far below the room, then an eighth
+    for _ in range(3):  # pages cost 4 ms again (say, the consumer works on each key)
+        for _ in range(window.size):
+            clock += 0.004
+            window.on_page(0.02, clock=clock)
+    assert window.size == 21  # no growth past the room; not cut while no page queues
