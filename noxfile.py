@@ -116,21 +116,30 @@ def fuzz(session: nox.Session) -> None:
 OFFICIAL_SDK = "onepin==0.7.1"
 
 
-@nox.session(python=None)
-def compat(session: nox.Session) -> None:
-    """The official SDK 0.7.1 against the emulator: every method and error, as another client.
+def _official_sdk(session: nox.Session) -> Path:
+    """The official SDK 0.7.1 in a directory of this session's venv (never a dependency).
 
-    Its import name is ``onepin`` too: it goes into a directory of this session's
-    venv only (never a dependency of this project), which only the driver sees;
-    the emulator runs from this project's package in a child process.
+    Its import name is ``onepin`` too: only interpreters whose ``PYTHONPATH`` is
+    this directory see it.
     """
-    _install(session, ".[emulator]")
     target = Path(str(session.virtualenv.location)) / "official-sdk"
     if not (target / "onepin-0.7.1.dist-info").is_dir():
         session.run(
             "python", "-m", "pip", "install", "--quiet", "--upgrade", "--target", str(target),
             OFFICIAL_SDK,
         )  # fmt: skip
+    return target
+
+
+@nox.session(python=None)
+def compat(session: nox.Session) -> None:
+    """The official SDK 0.7.1 against the emulator: every method and error, as another client.
+
+    0.7.1 is installed apart (``_official_sdk``), which only the driver sees; the
+    emulator runs from this project's package in a child process.
+    """
+    _install(session, ".[emulator]")
+    target = _official_sdk(session)
     session.run("python", "tests/compat/drive_071.py", env={"PYTHONPATH": str(target)})
 
 
@@ -182,3 +191,19 @@ def bench(session: nox.Session) -> None:
     """Side-by-side benchmarks: prints a table, writes benchmarks/results/latest.json."""
     _install(session, "-e", ".[dev]")
     session.run("python", "-m", "benchmarks", *session.posargs)
+
+
+@nox.session(python=None)
+def bench_official(session: nox.Session) -> None:
+    """The ``official`` benchmark row: our default listing against the official SDK 0.7.1.
+
+    0.7.1 is installed apart (``_official_sdk``) and named to the row by
+    ``ONEPIN_OFFICIAL_SDK``; its side runs with that directory as its only
+    ``PYTHONPATH``. Arguments go to ``python -m benchmarks`` (``-- --quick``).
+    """
+    _install(session, "-e", ".[dev]")
+    target = _official_sdk(session)
+    session.run(
+        "python", "-m", "benchmarks", "--only", "official", *session.posargs,
+        env={"ONEPIN_OFFICIAL_SDK": str(target)},
+    )  # fmt: skip

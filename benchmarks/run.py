@@ -26,6 +26,7 @@ ROWS = (
     "startup",
     "listing",
     "regimes",
+    "official",
     "scaling",
     "sharding",
     "load",
