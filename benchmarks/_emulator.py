@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from onepin.testing import EmulatorProcess, LoggedRequest
+from onepin.testing import EmulatorProcess, KeyManagement, LoggedRequest
 
 
 @dataclass(frozen=True)
@@ -64,18 +64,25 @@ class LiveEmulator:
 
 @contextmanager
 def emulator(
-    *, keys: int, latency: float, rate_limit_window: float = 60.0, seed: int | None = None
+    *,
+    keys: int,
+    latency: float,
+    rate_limit_window: float = 60.0,
+    seed: int | None = None,
+    key_management: KeyManagement = "session",
 ) -> Iterator[LiveEmulator]:
     """An emulator holding ``keys`` keys in all (its bootstrap key included).
 
     Without ``seed`` they are all alike and active; with it, realistic (ages,
     use, scopes, limits, a few revoked), the same for the same ``seed``.
+    ``key_management``: the emulator's (``"any"`` lets an API key list keys).
     """
     with EmulatorProcess(
         seed_keys=max(0, keys - 1),
         seed=seed,
         latency=latency,
         rate_limit_window=rate_limit_window,
+        key_management=key_management,
         startup_timeout=30 + keys / 10_000,  # seeding a million keys takes a while
     ) as process:
         yield LiveEmulator(process, latency)
