@@ -82,6 +82,9 @@ class ListingCursor:
         start: the offset where the listing (or the search for ``after``) starts.
         after: the id of the key the listing starts after (a shard's start).
         until: the id of the last key to list (a shard's end); None: to the end.
+        stop: with ``until``, the offset just past where that key was (a shard's
+            ``stop``): pages are planned ahead only up to there; past it (keys
+            were inserted before the end key) the cursor goes on a page at a time.
     """
 
     def __init__(
@@ -92,8 +95,10 @@ class ListingCursor:
         start: int = 0,
         after: str | None = None,
         until: str | None = None,
+        stop: int | None = None,
     ) -> None:
         self._size = max(page_size, 2)  # one row overlaps the page before
+        self._stop = stop if until is not None else None
         self._keep = status_filter(status)
         self._until = until
         self._anchor = after  # the id the next page must contain (None: take all)
@@ -142,8 +147,14 @@ class ListingCursor:
         return ticket
 
     def _end(self) -> int:
-        """Offsets from here on hold no row the last count knew of (past the anchor)."""
-        return (self.total or 0) - 1
+        """Offsets from here on hold no row the last count knew of (past the anchor).
+
+        A shard's end is its end key's offset when it was planned, not the total.
+        """
+        end = self.total or 0
+        if self._stop is not None:
+            end = min(end, self._stop)
+        return end - 1
 
     def remaining_pages(self) -> int | None:
         """Pages the last count says are still to plan (None: not known)."""

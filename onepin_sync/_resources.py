@@ -142,6 +142,7 @@ class ApiKeysResource:
                 start=max(shard.start - 1, 0),
                 after=shard.after,
                 until=shard.until,
+                stop=shard.stop,
             )
             if shard.empty:
                 cursor.done = True

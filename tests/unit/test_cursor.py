@@ -203,3 +203,24 @@ def test_a_status_this_sdk_does_not_know_is_the_servers_to_filter() -> None:
     assert walked_view("expiring") == "expiring"  # sent as it is, never widened to all
     assert status_filter("expiring") is None  # the server's view holds only those rows
     assert status_filter("active") is not None and status_filter("revoked") is not None
+
+
+@pytest.mark.parametrize("inserted", [0, 7, 25])
+def test_a_shard_plans_pages_ahead_only_up_to_its_end(inserted: int) -> None:
+    view = View(1000)
+    for _ in range(inserted):
+        view.create(front=True)  # the end key moved forward since the shards were cut
+    cursor = ListingCursor(page_size=10, status="all", until="k00299", stop=300)
+    fetched: list[int] = []
+    page = view.page
+
+    def counting(ticket: Ticket) -> Page[ApiKey]:
+        fetched.append(ticket.offset)
+        return page(ticket)
+
+    view.page = counting  # type: ignore[method-assign]
+    got = drain(cursor, view, width=16)
+    assert got[-1] == "k00299" and len(got) == len(set(got))
+    assert [k for k in got if k.startswith("k")] == [f"k{i:05d}" for i in range(300)]
+    # no page planned past the end key's offset, but those the insertions moved it by
+    assert max(fetched) < 300 + inserted + 10
