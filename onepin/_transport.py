@@ -30,6 +30,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
 
+import anyio
 import httpx
 
 from onepin._startup import defer_trio
@@ -113,8 +114,9 @@ class AsyncTransport(httpx.AsyncBaseTransport):
     """An httpcore pool sized by ``LIMITS``, its idle connections checked cheaply."""
 
     def __init__(self, *, https: bool) -> None:
+        self._backend = _CheapCheckBackend(httpcore.AnyIOBackend())
         self._pool = httpcore.AsyncConnectionPool(
-            network_backend=_CheapCheckBackend(httpcore.AnyIOBackend()), **_pool_options(https)
+            network_backend=self._backend, **_pool_options(https)
         )
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -131,8 +133,9 @@ class AsyncTransport(httpx.AsyncBaseTransport):
         )
 
     async def aclose(self) -> None:
-        """Close every connection of the pool."""
+        """Close the pool and every socket it opened, even one still connecting; open no more."""
         await self._pool.aclose()
+        await self._backend.aclose()  # the connections the closed pool no longer knows
 
 
 class _AsyncBody(httpx.AsyncByteStream):
@@ -288,10 +291,39 @@ class _BoundedStream(httpcore.NetworkStream):
 
 
 class _CheapCheckBackend(httpcore.AsyncNetworkBackend):
-    """Opens connections that tell whether their socket is readable without overhead."""
+    """Opens connections that tell whether their socket is readable without overhead.
+
+    It keeps the connections it opened and not yet closed, so that ``aclose()``
+    closes every one of them: a request handed a new connection just before the
+    pool closed connects after it, and the closed pool no longer knows it.
+    """
 
     def __init__(self, inner: httpcore.AsyncNetworkBackend) -> None:
         self._inner = inner
+        self._open: set[_CheapCheckStream] = set()
+        self._closed = False
+
+    async def track(self, stream: httpcore.AsyncNetworkStream) -> _CheapCheckStream:
+        """``stream``, kept until it closes; closed at once if the backend is closed."""
+        if not self._closed:
+            checked = _CheapCheckStream(stream, self)
+            self._open.add(checked)
+            return checked
+        with anyio.CancelScope(shield=True):
+            await stream.aclose()
+        raise httpcore.ConnectError("the client was closed")
+
+    def forget(self, stream: _CheapCheckStream) -> None:
+        """``stream`` is closed (or replaced by its TLS stream)."""
+        self._open.discard(stream)
+
+    async def aclose(self) -> None:
+        """Close every connection still open; connecting from now on fails."""
+        self._closed = True
+        streams, self._open = self._open, set()
+        with anyio.CancelScope(shield=True):
+            for stream in streams:
+                await stream.aclose()
 
     async def connect_tcp(
         self,
@@ -302,13 +334,13 @@ class _CheapCheckBackend(httpcore.AsyncNetworkBackend):
         socket_options: Any = None,
     ) -> httpcore.AsyncNetworkStream:
         stream = await self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
-        return _CheapCheckStream(stream)
+        return await self.track(stream)
 
     async def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: Any = None
     ) -> httpcore.AsyncNetworkStream:
         stream = await self._inner.connect_unix_socket(path, timeout, socket_options)
-        return _CheapCheckStream(stream)
+        return await self.track(stream)
 
     async def sleep(self, seconds: float) -> None:
         await self._inner.sleep(seconds)
@@ -317,8 +349,9 @@ class _CheapCheckBackend(httpcore.AsyncNetworkBackend):
 class _CheapCheckStream(httpcore.AsyncNetworkStream):
     """A connection that keeps its socket at hand to answer ``is_readable``."""
 
-    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
+    def __init__(self, inner: httpcore.AsyncNetworkStream, backend: _CheapCheckBackend) -> None:
         self._inner = inner
+        self._backend = backend
         self._socket: socket.socket | None = inner.get_extra_info("socket")
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
@@ -328,6 +361,7 @@ class _CheapCheckStream(httpcore.AsyncNetworkStream):
         await self._inner.write(buffer, timeout)
 
     async def aclose(self) -> None:
+        self._backend.forget(self)
         await self._inner.aclose()
 
     async def start_tls(
@@ -336,7 +370,9 @@ class _CheapCheckStream(httpcore.AsyncNetworkStream):
         server_hostname: str | None = None,
         timeout: float | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        return _CheapCheckStream(await self._inner.start_tls(ssl_context, server_hostname, timeout))
+        tls = await self._inner.start_tls(ssl_context, server_hostname, timeout)
+        self._backend.forget(self)  # the TLS stream owns the socket now
+        return await self._backend.track(tls)
 
     def get_extra_info(self, info: str) -> Any:
         if info == "is_readable" and self._socket is not None:
