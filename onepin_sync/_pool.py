@@ -37,11 +37,13 @@ def send_open(http: httpx.Client, request: httpx.Request, auth: httpx.Auth) -> h
     """Send ``request`` (streamed); the closed client's typed error if closed meanwhile.
 
     Another thread (or task) may close the client between the moment a call
-    takes its pool and the moment it sends: httpx then raises ``RuntimeError``.
+    takes its pool and the moment it sends (httpx then raises ``RuntimeError``),
+    or while it connects or waits for its answer (the closed pool refuses the new
+    connection, or closes the one in use: an ``httpx.TransportError``).
     """
     try:
         return http.send(request, auth=auth, stream=True)
-    except RuntimeError:
+    except (RuntimeError, httpx.TransportError):
         if not http.is_closed:
             raise
         raise closed_error() from None

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import gc
+import warnings
+from contextlib import suppress
+
+import anyio
+import anyio.lowlevel
 import httpcore
 import httpx
 import pytest
 
 from onepin._transport import LIMITS, AsyncTransport, Transport, _httpx_errors
+from onepin.testing import RunningEmulator
 
 NAMES = [
     "ConnectTimeout",
@@ -62,3 +69,34 @@ async def test_a_refused_connection_is_a_connect_error_async() -> None:
     async with httpx.AsyncClient(transport=AsyncTransport(https=False)) as http:
         with pytest.raises(httpx.ConnectError):
             await http.get("http://127.0.0.1:9/")
+
+
+@pytest.mark.anyio
+async def test_a_connection_made_while_the_pool_closes_is_closed_too(
+    server: RunningEmulator,
+) -> None:
+    # A request handed a new connection just before aclose() connects after it: the
+    # closed pool no longer knows that connection, so its socket was never closed
+    # (an "unclosed socket" ResourceWarning later, in whichever test ran then).
+    async def race(checkpoints: int) -> None:
+        transport = AsyncTransport(https=False)
+        request = httpx.Request("GET", f"{server.base_url}/v1/api_keys")
+
+        async def send() -> None:
+            with suppress(httpx.TransportError):  # refused once the pool is closed
+                answer = await transport.handle_async_request(request)
+                await answer.aread()
+                await answer.aclose()
+
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(send)
+            for _ in range(checkpoints):  # the request is on its way to connecting
+                await anyio.lowlevel.checkpoint()
+            await transport.aclose()
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        for checkpoints in [1, 2, 3] * 5:
+            await race(checkpoints)
+        gc.collect()
+    assert [str(w.message) for w in caught if w.category is ResourceWarning] == []
