@@ -26,22 +26,11 @@ from onepin._exceptions import OnePinError
 from onepin._models import ApiKey
 from onepin._pagination import KeyRange, Page
 from onepin_sync._resources import ApiKeysResource
+from tests.unit.test_cursor import key
 
 NOW = datetime(2024, 4, 15, tzinfo=UTC)
 STATUSES = ["active", "revoked", "all"]
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-def key(key_id: str, *, revoked: bool = False) -> ApiKey:
-    return ApiKey(
-        id=key_id,
-        workspace_id="ws",
-        name=key_id,
-        active=not revoked,
-        created_at=NOW,
-        updated_at=NOW,
-        revoked_at=NOW if revoked else None,
-    )
 
 
 def in_status(row: ApiKey, status: str) -> bool:
