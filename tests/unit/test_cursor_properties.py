@@ -15,7 +15,6 @@ a typed ``OnePinError`` or a correct result, nothing else.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -28,7 +27,6 @@ from onepin._pagination import KeyRange, Page
 from onepin_sync._resources import ApiKeysResource
 from tests.unit.test_cursor import key
 
-NOW = datetime(2024, 4, 15, tzinfo=UTC)
 STATUSES = ["active", "revoked", "all"]
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
