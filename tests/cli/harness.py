@@ -99,12 +99,17 @@ class Cli:
 
     def answer(self, *args: str, question: str, reply: str) -> int:
         """Run ``onepin *args`` on a terminal, ``reply`` to ``question``; the exit status."""
-        child = pexpect.spawn(ONEPIN, list(args), env=self.env, timeout=30)
+        return self.converse(*args, question=question, reply=reply)[0]
+
+    def converse(self, *args: str, question: str, reply: str) -> tuple[int, str]:
+        """Like ``answer``; also what the terminal showed after the question."""
+        child = pexpect.spawn(ONEPIN, list(args), env=self.env, encoding="utf-8", timeout=30)
         child.expect_exact(question)
         child.sendline(reply)
         child.expect(pexpect.EOF)
+        transcript = child.before or ""
         child.close()
-        return int(child.exitstatus)
+        return int(child.exitstatus), transcript
 
     def try_login(
         self, key: str | None = None, *args: str, env: Mapping[str, str | None] | None = None

@@ -60,19 +60,10 @@ def test_login_base_url_from_env(cli: Cli) -> None:
 
 def test_interactive_login_hides_the_key(cli: Cli) -> None:
     key = cli.emulator.bootstrap.api_key
-    child = pexpect.spawn(
-        ONEPIN,
-        ["login", "--base-url", cli.server.base_url],
-        env=cli.env,
-        encoding="utf-8",
-        timeout=30,
+    status, transcript = cli.converse(
+        "login", "--base-url", cli.server.base_url, question="OnePin API key: ", reply=key
     )
-    child.expect_exact("OnePin API key: ")
-    child.sendline(key)
-    child.expect(pexpect.EOF)
-    transcript = child.before or ""
-    child.close()
-    assert child.exitstatus == 0
+    assert status == 0, transcript
     assert "Logged in." in transcript
     assert "\x1b[32m✓" in transcript  # a terminal gets color
     assert key not in transcript  # the typed key was not echoed

@@ -36,19 +36,15 @@ def test_a_declined_replacement_is_cancelled_with_exit_2(cli: Cli) -> None:
 
 def test_with_token_on_a_terminal_prompts_and_hides_the_key(cli: Cli) -> None:
     key = cli.emulator.bootstrap.api_key
-    child = pexpect.spawn(
-        ONEPIN,
-        ["login", "--with-token", "--base-url", cli.server.base_url],
-        env=cli.env,
-        encoding="utf-8",
-        timeout=30,
+    status, transcript = cli.converse(
+        "login",
+        "--with-token",
+        "--base-url",
+        cli.server.base_url,
+        question="OnePin API key: ",
+        reply=key,
     )
-    child.expect_exact("OnePin API key: ")
-    child.sendline(key)
-    child.expect(pexpect.EOF)
-    transcript = child.before or ""
-    child.close()
-    assert child.exitstatus == 0, transcript
+    assert status == 0, transcript
     assert key not in transcript
 
 
