@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 __all__ = ["complete_key", "find_key", "key_argument", "keys_named"]
 
 PAGE = 100
+SCAN_WINDOW = 8
+"""The most pages a lookup that may stop early keeps in flight (a hand-written gather's)."""
 _ID_PREFIX = re.compile(r"[0-9a-f][0-9a-f-]{3,35}")
 """An id cut short (git-style): at least 4 characters of a uuid."""
 
@@ -58,7 +60,8 @@ def _scan(
     found: list[ApiKey] = []
     by_id: list[ApiKey] = []
     names: dict[str, list[str]] = {}  # every usable key's name: the cache, once complete
-    with client.api_keys.list(status=status, page_size=PAGE) as keys, out.progressing():
+    listing = client.api_keys.list(status=status, page_size=PAGE, max_concurrency=SCAN_WINDOW)
+    with listing as keys, out.progressing():
         for seen, key in enumerate(keys, 1):
             if seen % PAGE == 0:
                 total = f"/{keys.total:,}" if keys.total is not None else ""
