@@ -43,7 +43,9 @@ RULES: list[tuple[str, str]] = [
     # libraries' async classes and their blocking counterparts
     (r"\bAsyncRetrying\b", "Retrying"),
     (r"\bhttpx\.AsyncClient\b", "httpx.Client"),
-    (r"\bhttpx\.AsyncHTTPTransport\b", "httpx.HTTPTransport"),
+    (r"\bhttpx\.AsyncBaseTransport\b", "httpx.BaseTransport"),
+    # the emulator's in-process transports
+    (r"\.transport\(\)", ".sync_transport()"),
     (r"\bhandle_async_request\b", "handle_request"),
     (r"\bAsyncIterator\b", "Iterator"),
     (r"\basynccontextmanager\b", "contextmanager"),

@@ -11,7 +11,7 @@ import pytest
 
 import onepin_sync
 from onepin import APITimeoutError, KeyRange, OnePinError
-from onepin.testing import Fault, RunningEmulator
+from onepin.testing import Emulator, Fault, RunningEmulator
 from tests._sync.test_listing_writes import active_now, check, random_writer, writing_client
 from tests.reliability._helpers import run_in_fork
 
@@ -19,13 +19,13 @@ KEYS = "/api/v1/api-keys"
 
 
 def test_broken_off_listings_keep_no_thread(server: RunningEmulator) -> None:
-    server.emulator.seed_keys(1999)
+    server.emulator.seed_keys(599)
     before = threading.active_count()
     with onepin_sync.OnePinClient(
         server.emulator.bootstrap.session_token, base_url=server.base_url
     ) as client:
         kept = []
-        for _ in range(20):
+        for _ in range(8):
             stream = client.api_keys.list(page_size=20)
             for n, _key in enumerate(stream):
                 if n == 150:  # past the first page: its window ran on worker threads
@@ -33,7 +33,7 @@ def test_broken_off_listings_keep_no_thread(server: RunningEmulator) -> None:
             kept.append(stream)  # broken off, and still referenced
         assert threading.active_count() <= before
     assert threading.active_count() <= before
-    assert len(kept) == 20
+    assert len(kept) == 8
 
 
 def test_a_block_whose_pages_time_out_raises_at_the_first_failure(
@@ -81,11 +81,11 @@ def test_a_forked_child_goes_on_with_its_parents_block(server: RunningEmulator) 
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_shards_listed_in_threads_under_writes_make_exactly_one_listing(
-    server: RunningEmulator, seed: int
+    emulator: Emulator, seed: int
 ) -> None:
-    server.emulator.seed_keys(1999)
-    before = active_now(server)
-    with writing_client(server, random_writer(seed)) as client:
+    emulator.seed_keys(1999)
+    before = active_now(emulator)
+    with writing_client(emulator, random_writer(seed)) as client:
         shards = client.api_keys.shards(4)
 
         def list_shard(shard: KeyRange) -> list[str]:
@@ -93,7 +93,7 @@ def test_shards_listed_in_threads_under_writes_make_exactly_one_listing(
 
         with ThreadPoolExecutor(max_workers=4) as pool:
             parts = list(pool.map(list_shard, shards))
-    check(server.emulator, before, list(itertools.chain(*parts)))
+    check(emulator, before, list(itertools.chain(*parts)))
     assert all(parts)
 
 
@@ -102,7 +102,7 @@ def test_a_writer_thread_running_alongside_makes_no_listing_miss_or_repeat(
     server: RunningEmulator, form: str
 ) -> None:
     server.emulator.seed_keys(2999)
-    before = active_now(server)
+    before = active_now(server.emulator)
     write = random_writer(7)
     stop = threading.Event()
 
@@ -133,13 +133,13 @@ def test_a_writer_thread_running_alongside_makes_no_listing_miss_or_repeat(
 def test_closing_the_client_stops_the_workers_of_open_blocks(
     server: RunningEmulator, copy: bool
 ) -> None:
-    server.emulator.seed_keys(3999)
+    server.emulator.seed_keys(599)
     before = threading.active_count()
     token = server.emulator.bootstrap.session_token
     client = onepin_sync.OnePinClient(token, base_url=server.base_url)
     lister = client.with_options(max_retries=1) if copy else client
     blocks = []
-    for _ in range(10):
+    for _ in range(4):
         keys = lister.api_keys.list(page_size=20).__enter__()  # left open
         for n, _key in enumerate(keys):
             if n == 100:  # past the first page: the window runs on worker threads

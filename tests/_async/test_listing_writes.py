@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from onepin._async import OnePinClient
-from onepin.testing import Emulator, RunningEmulator
+from onepin.testing import Emulator
 
 pytestmark = pytest.mark.anyio
 
@@ -26,17 +26,18 @@ KEYS = "/api/v1/api-keys"
 Writer = Callable[[Emulator, list[dict[str, object]]], None]
 
 
-class WritingTransport(httpx.AsyncHTTPTransport):
-    """A real transport that, once each list page is served, lets ``writer`` change the keys."""
+class WritingTransport(httpx.AsyncBaseTransport):
+    """The emulator's in-process transport: once each list page is served, ``writer`` changes
+    the keys (no socket: the writes, not the wire, are what these tests are about)."""
 
     def __init__(self, emulator: Emulator, writer: Writer) -> None:
-        super().__init__()
+        self._inner = emulator.transport()
         self._emulator = emulator
         self._writer = writer
         self._lock = threading.Lock()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response = await super().handle_async_request(request)
+        response = await self._inner.handle_async_request(request)
         if request.method != "GET" or request.url.path != KEYS:
             return response
         body = await response.aread()
@@ -46,6 +47,9 @@ class WritingTransport(httpx.AsyncHTTPTransport):
         return httpx.Response(
             response.status_code, headers=response.headers, content=body, request=request
         )
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
 
 
 def revoke(emulator: Emulator, key_id: str) -> None:
@@ -88,12 +92,12 @@ def random_writer(seed: int) -> Writer:
 
 
 @asynccontextmanager
-async def writing_client(server: RunningEmulator, writer: Writer) -> AsyncIterator[OnePinClient]:
-    transport = WritingTransport(server.emulator, writer)
+async def writing_client(emulator: Emulator, writer: Writer) -> AsyncIterator[OnePinClient]:
+    transport = WritingTransport(emulator, writer)
     async with (
         httpx.AsyncClient(transport=transport) as http,
         OnePinClient(
-            server.emulator.bootstrap.session_token, base_url=server.base_url, http_client=http
+            emulator.bootstrap.session_token, base_url=emulator.base_url, http_client=http
         ) as client,
     ):
         yield client
@@ -104,8 +108,13 @@ def usable(emulator: Emulator, key_id: str) -> bool:
     return row is not None and row.active and row.revoked_at is None
 
 
-async def active_now(server: RunningEmulator) -> list[str]:
-    async with OnePinClient(server.emulator.bootstrap.session_token, base_url=server.base_url) as c:
+async def active_now(emulator: Emulator) -> list[str]:
+    async with (
+        httpx.AsyncClient(transport=emulator.transport()) as http,
+        OnePinClient(
+            emulator.bootstrap.session_token, base_url=emulator.base_url, http_client=http
+        ) as c,
+    ):
         return [k.id async for k in c.api_keys.list()]
 
 
@@ -126,40 +135,40 @@ def check(emulator: Emulator, before: list[str], got: list[str]) -> None:
 
 @pytest.mark.parametrize(("form", "max_concurrency"), [("plain", 1), ("plain", 8), ("block", 8)])
 async def test_a_revoke_and_a_create_after_each_page_miss_nothing(
-    server: RunningEmulator, form: str, max_concurrency: int
+    emulator: Emulator, form: str, max_concurrency: int
 ) -> None:
-    server.emulator.seed_keys(999)
-    before = await active_now(server)
-    async with writing_client(server, revoke_one_and_create_one) as client:
+    emulator.seed_keys(999)
+    before = await active_now(emulator)
+    async with writing_client(emulator, revoke_one_and_create_one) as client:
         got = await listed(client, form, max_concurrency)
-    assert len(server.emulator.requests) > 50  # the writes came between many pages
-    check(server.emulator, before, got)
+    assert len(emulator.requests) > 50  # the writes came between many pages
+    check(emulator, before, got)
     assert set(got) <= set(before) | {k for k in got if k not in before}
 
 
 @pytest.mark.parametrize("form", ["plain", "block"])
 @pytest.mark.parametrize("seed", [1, 2])
 async def test_a_random_writer_makes_no_listing_miss_or_repeat(
-    server: RunningEmulator, form: str, seed: int
+    emulator: Emulator, form: str, seed: int
 ) -> None:
-    server.emulator.seed_keys(999)
-    before = await active_now(server)
-    async with writing_client(server, random_writer(seed)) as client:
+    emulator.seed_keys(999)
+    before = await active_now(emulator)
+    async with writing_client(emulator, random_writer(seed)) as client:
         got = await listed(client, form)
-    check(server.emulator, before, got)
+    check(emulator, before, got)
 
 
 @pytest.mark.parametrize("writer", [revoke_one, revoke_one_and_create_one])
 async def test_shards_under_writes_make_exactly_one_listing(
-    server: RunningEmulator, writer: Writer
+    emulator: Emulator, writer: Writer
 ) -> None:
-    server.emulator.seed_keys(999)
-    before = await active_now(server)
-    async with writing_client(server, writer) as client:
+    emulator.seed_keys(999)
+    before = await active_now(emulator)
+    async with writing_client(emulator, writer) as client:
         shards = await client.api_keys.shards(4)
         parts = []
         for shard in shards:  # one after another: each meets the writes the others made
             parts.append([k.id async for k in client.api_keys.list(shard=shard, page_size=20)])
     got = list(itertools.chain(*parts))
-    check(server.emulator, before, got)
+    check(emulator, before, got)
     assert all(parts)

@@ -24,38 +24,38 @@ async def names(client: OnePinClient, **kwargs: Any) -> list[str]:
     return [k.name async for k in client.api_keys.list(**kwargs)]
 
 
-async def test_no_keys(client: OnePinClient, server: RunningEmulator) -> None:
-    assert await names(client, status=KeyStatus.REVOKED) == []
-    assert len(list_requests(server.emulator)) == 1
+async def test_no_keys(local_client: OnePinClient, emulator: Emulator) -> None:
+    assert await names(local_client, status=KeyStatus.REVOKED) == []
+    assert len(list_requests(emulator)) == 1
 
 
 async def test_exactly_one_page_makes_one_request(
-    client: OnePinClient, server: RunningEmulator
+    local_client: OnePinClient, emulator: Emulator
 ) -> None:
-    server.emulator.seed_keys(9)  # 10 with the bootstrap key
-    assert len(await names(client, page_size=10)) == 10
-    assert len(list_requests(server.emulator)) == 1
+    emulator.seed_keys(9)  # 10 with the bootstrap key
+    assert len(await names(local_client, page_size=10)) == 10
+    assert len(list_requests(emulator)) == 1
 
 
 @pytest.mark.parametrize("max_concurrency", [1, 8])
 async def test_partial_last_page(
-    client: OnePinClient, server: RunningEmulator, max_concurrency: int
+    local_client: OnePinClient, emulator: Emulator, max_concurrency: int
 ) -> None:
-    server.emulator.seed_keys(24)
-    got = await names(client, page_size=10, max_concurrency=max_concurrency)
+    emulator.seed_keys(24)
+    got = await names(local_client, page_size=10, max_concurrency=max_concurrency)
     assert got == ["bootstrap"] + [f"seed-{n:02d}" for n in range(24)]
     # each page overlaps the one before by a key
-    assert sorted(int(q["offset"]) for q in list_requests(server.emulator)) == [0, 9, 18]
+    assert sorted(int(q["offset"]) for q in list_requests(emulator)) == [0, 9, 18]
 
 
 @pytest.mark.parametrize("page_size", [1, 100])
-async def test_page_sizes(client: OnePinClient, server: RunningEmulator, page_size: int) -> None:
-    server.emulator.seed_keys(149)
-    got = await names(client, page_size=page_size)
+async def test_page_sizes(local_client: OnePinClient, emulator: Emulator, page_size: int) -> None:
+    emulator.seed_keys(149)
+    got = await names(local_client, page_size=page_size)
     assert len(got) == 150
     assert len(set(got)) == 150
     stride = max(page_size, 2) - 1  # each page overlaps the one before by a key
-    assert len(list_requests(server.emulator)) == 1 + -(-(150 - max(page_size, 2)) // stride)
+    assert len(list_requests(emulator)) == 1 + -(-(150 - max(page_size, 2)) // stride)
 
 
 @pytest.mark.parametrize("max_concurrency", [1, 4])
@@ -73,25 +73,25 @@ async def test_total_absent_follows_next_links(
     assert [q["offset"] for q in list_requests(server.emulator)] == ["0", "9", "18"]
 
 
-async def test_total_growing_mid_listing(client: OnePinClient, server: RunningEmulator) -> None:
-    server.emulator.seed_keys(14)
-    stream = client.api_keys.list(page_size=5, max_concurrency=1)
+async def test_total_growing_mid_listing(local_client: OnePinClient, emulator: Emulator) -> None:
+    emulator.seed_keys(14)
+    stream = local_client.api_keys.list(page_size=5, max_concurrency=1)
     seen = [(await stream.__anext__()).name for _ in range(3)]
-    server.emulator.create_key(name="late-1")
-    server.emulator.create_key(name="late-2")
+    emulator.create_key(name="late-1")
+    emulator.create_key(name="late-2")
     seen += [k.name async for k in stream]
     assert len(seen) == 17
     assert seen[-2:] == ["late-1", "late-2"]
     assert stream.total == 17
 
 
-async def test_total_shrinking_mid_listing(client: OnePinClient, server: RunningEmulator) -> None:
-    server.emulator.seed_keys(19)
-    stream = client.api_keys.list(page_size=5, max_concurrency=1)
+async def test_total_shrinking_mid_listing(local_client: OnePinClient, emulator: Emulator) -> None:
+    emulator.seed_keys(19)
+    stream = local_client.api_keys.list(page_size=5, max_concurrency=1)
     first = await stream.__anext__()
-    page = await client.api_keys.list_page(offset=10, limit=2)
+    page = await local_client.api_keys.list_page(offset=10, limit=2)
     for key in page.items:
-        await client.api_keys.delete(key.id)
+        await local_client.api_keys.delete(key.id)
     rest = [k.id async for k in stream]
     ids = [first.id, *rest]
     assert len(ids) == len(set(ids))  # nothing twice and no endless loop
@@ -100,40 +100,40 @@ async def test_total_shrinking_mid_listing(client: OnePinClient, server: Running
 
 
 async def test_prefetch_keeps_order_and_completeness(
-    client: OnePinClient, server: RunningEmulator
+    local_client: OnePinClient, emulator: Emulator
 ) -> None:
-    server.emulator.seed_keys(999)
-    stream = client.api_keys.list(page_size=25, max_concurrency=8)
+    emulator.seed_keys(999)
+    stream = local_client.api_keys.list(page_size=25, max_concurrency=8)
     got = [k.name async for k in stream]
     assert got == ["bootstrap"] + [f"seed-{n:03d}" for n in range(999)]
-    offsets = sorted(int(q["offset"]) for q in list_requests(server.emulator))
+    offsets = sorted(int(q["offset"]) for q in list_requests(emulator))
     assert offsets == list(range(0, 999, 24))  # every page once, one key of overlap
     assert stream.pages_fetched == 42
 
 
 async def test_early_exit_leaves_nothing_in_flight(
-    client: OnePinClient, server: RunningEmulator
+    local_client: OnePinClient, emulator: Emulator
 ) -> None:
-    server.emulator.seed_keys(500)
+    emulator.seed_keys(500)
     got = []
-    async for key in client.api_keys.list(page_size=10, max_concurrency=4):
+    async for key in local_client.api_keys.list(page_size=10, max_concurrency=4):
         got.append(key.name)
         if len(got) == 15:
             break
-    requested = len(list_requests(server.emulator))
+    requested = len(list_requests(emulator))
     assert requested <= 1 + 8 * 4  # the first page, then one refill: eight windows at most
 
     # the same client goes on working: no connection or task was left behind
-    assert (await client.auth.whoami()).auth_kind == "clerk"
-    assert len(list_requests(server.emulator)) == requested
+    assert (await local_client.auth.whoami()).auth_kind == "clerk"
+    assert len(list_requests(emulator)) == requested
 
 
-async def test_status_filter_all(client: OnePinClient, server: RunningEmulator) -> None:
-    doomed = server.emulator.create_key(name="doomed")
-    await client.api_keys.delete(doomed.id)
-    assert await names(client) == ["bootstrap"]
-    assert await names(client, status="all") == ["bootstrap", "doomed"]
-    assert await names(client, status=KeyStatus.REVOKED) == ["doomed"]
+async def test_status_filter_all(local_client: OnePinClient, emulator: Emulator) -> None:
+    doomed = emulator.create_key(name="doomed")
+    await local_client.api_keys.delete(doomed.id)
+    assert await names(local_client) == ["bootstrap"]
+    assert await names(local_client, status="all") == ["bootstrap", "doomed"]
+    assert await names(local_client, status=KeyStatus.REVOKED) == ["doomed"]
 
 
 def skewed_server(total: int, page_limit: int) -> httpx.MockTransport:
@@ -181,34 +181,34 @@ async def test_prefetch_falls_back_when_links_disagree() -> None:
 
 
 async def test_sliding_window_keeps_order_and_completeness(
-    client: OnePinClient, server: RunningEmulator
+    local_client: OnePinClient, emulator: Emulator
 ) -> None:
-    server.emulator.seed_keys(999)
-    async with client.api_keys.list(page_size=25, max_concurrency=8) as keys:
+    emulator.seed_keys(999)
+    async with local_client.api_keys.list(page_size=25, max_concurrency=8) as keys:
         got = [k.name async for k in keys]
     assert got == ["bootstrap"] + [f"seed-{n:03d}" for n in range(999)]
-    offsets = sorted(int(q["offset"]) for q in list_requests(server.emulator))
+    offsets = sorted(int(q["offset"]) for q in list_requests(emulator))
     assert offsets == list(range(0, 999, 24))
     assert keys.pages_fetched == 42
 
 
 async def test_sliding_window_early_exit_cancels_in_flight(
-    client: OnePinClient, server: RunningEmulator
+    local_client: OnePinClient, emulator: Emulator
 ) -> None:
-    server.emulator.seed_keys(500)
+    emulator.seed_keys(500)
     got = []
-    async with client.api_keys.list(page_size=10, max_concurrency=4) as keys:
+    async with local_client.api_keys.list(page_size=10, max_concurrency=4) as keys:
         async for key in keys:
             got.append(key.name)
             if len(got) == 15:
                 break
     assert len(got) == 15
     assert [k.name async for k in keys] == []  # a closed stream yields nothing more
-    started = len(list_requests(server.emulator))
+    started = len(list_requests(emulator))
     # bounded: the first page, the one consumed after it, and at most twice
     # `max_concurrency` pages requested ahead
     assert started <= 1 + 1 + 2 * 4
-    assert (await client.auth.whoami()).auth_kind == "clerk"
+    assert (await local_client.auth.whoami()).auth_kind == "clerk"
 
 
 async def test_sliding_window_cannot_be_opened_twice(client: OnePinClient) -> None:

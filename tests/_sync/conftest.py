@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from onepin_sync import OnePinClient
-from onepin.testing import RunningEmulator
+from onepin.testing import Emulator, RunningEmulator
 
 
 @pytest.fixture
@@ -29,4 +30,19 @@ def client(server: RunningEmulator) -> Iterator[OnePinClient]:
 def key_client(server: RunningEmulator) -> Iterator[OnePinClient]:
     """A client with the bootstrap (all-scopes) API key: whoami, not key management."""
     with OnePinClient(server.emulator.bootstrap.api_key, base_url=server.base_url, timeout=10) as c:
+        yield c
+
+
+@pytest.fixture
+def local_client(emulator: Emulator) -> Iterator[OnePinClient]:
+    """``client`` over the emulator's in-process transport: for tests that move many keys.
+
+    No socket, the same SDK above it; a socket would only make those tests slower.
+    """
+    with (
+        httpx.Client(transport=emulator.sync_transport()) as http,
+        OnePinClient(
+            emulator.bootstrap.session_token, base_url=emulator.base_url, http_client=http
+        ) as c,
+    ):
         yield c

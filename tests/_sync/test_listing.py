@@ -18,18 +18,22 @@ from onepin import APITimeoutError, KeyRange, OnePinConfigurationError, OnePinEr
 from onepin_sync import OnePinClient, _listing
 from onepin._concurrency import Prefetcher
 from onepin._synchronization import sleep
-from onepin.testing import Fault, RunningEmulator
+from onepin.testing import Emulator, Fault, RunningEmulator
 
 pytestmark: list[pytest.MarkDecorator] = []
 
 KEYS = "/api/v1/api-keys"
 
 
-class CountingTransport(httpx.HTTPTransport):
-    """A real transport that counts the requests it has in flight at once."""
+class CountingTransport(httpx.BaseTransport):
+    """The emulator's in-process transport, counting the requests it has in flight at once.
 
-    def __init__(self) -> None:
-        super().__init__()
+    No socket: these tests move thousands of keys to prove how the window schedules
+    pages, which a socket would only make slower.
+    """
+
+    def __init__(self, emulator: Emulator) -> None:
+        self._inner = emulator.sync_transport()
         self._lock = threading.Lock()
         self.in_flight = 0
         self.most = 0
@@ -41,23 +45,26 @@ class CountingTransport(httpx.HTTPTransport):
             self.sent += 1
             self.most = max(self.most, self.in_flight)
         try:
-            return super().handle_request(request)
+            return self._inner.handle_request(request)
         finally:
             with self._lock:
                 self.in_flight -= 1
 
+    def close(self) -> None:
+        self._inner.close()
+
 
 @contextmanager
 def counted_client(
-    server: RunningEmulator, **options: Any
+    emulator: Emulator, **options: Any
 ) -> Iterator[tuple[OnePinClient, CountingTransport]]:
     """A client over a transport that counts, both closed at the end."""
-    transport = CountingTransport()
+    transport = CountingTransport(emulator)
     with (
         httpx.Client(transport=transport) as http,
         OnePinClient(
-            server.emulator.bootstrap.session_token,
-            base_url=server.base_url,
+            emulator.bootstrap.session_token,
+            base_url=emulator.base_url,
             http_client=http,
             **options,
         ) as client,
@@ -65,10 +72,10 @@ def counted_client(
         yield client, transport
 
 
-def test_plain_iteration_widens_its_window(server: RunningEmulator) -> None:
-    server.emulator.seed_keys(1999)
-    server.emulator.latency = 0.1  # round trips long enough to need a wide window
-    with counted_client(server) as (client, transport):
+def test_plain_iteration_widens_its_window(emulator: Emulator) -> None:
+    emulator.seed_keys(1999)
+    emulator.latency = 0.1  # round trips long enough to need a wide window
+    with counted_client(emulator) as (client, transport):
         ids = [k.id for k in client.api_keys.list(page_size=20)]
     assert len(ids) == len(set(ids)) == 2000
     # every page once (each overlaps the one before by a key), none past the end
@@ -76,11 +83,11 @@ def test_plain_iteration_widens_its_window(server: RunningEmulator) -> None:
     assert transport.most >= 16  # widened well beyond a fixed window of 8
 
 
-def test_the_sliding_window_widens_too(server: RunningEmulator) -> None:
-    server.emulator.seed_keys(1999)
-    server.emulator.latency = 0.1  # round trips long enough to need a wide window
+def test_the_sliding_window_widens_too(emulator: Emulator) -> None:
+    emulator.seed_keys(1999)
+    emulator.latency = 0.1  # round trips long enough to need a wide window
     with (
-        counted_client(server) as (client, transport),
+        counted_client(emulator) as (client, transport),
         client.api_keys.list(page_size=20) as keys,
     ):
         ids = [k.id for k in keys]
@@ -89,10 +96,10 @@ def test_the_sliding_window_widens_too(server: RunningEmulator) -> None:
 
 
 @pytest.mark.parametrize("sliding", [False, True])
-def test_max_concurrency_caps_the_window(server: RunningEmulator, sliding: bool) -> None:
-    server.emulator.seed_keys(599)
-    server.emulator.latency = 0.01
-    with counted_client(server, max_concurrency=3) as (client, transport):
+def test_max_concurrency_caps_the_window(emulator: Emulator, sliding: bool) -> None:
+    emulator.seed_keys(599)
+    emulator.latency = 0.01
+    with counted_client(emulator, max_concurrency=3) as (client, transport):
         stream = client.api_keys.list(page_size=20)
         if sliding:
             with stream:
@@ -101,15 +108,15 @@ def test_max_concurrency_caps_the_window(server: RunningEmulator, sliding: bool)
             ids = [k.id for k in stream]
     assert len(set(ids)) == 600
     assert transport.most <= 3
-    with counted_client(server) as (client, transport):
+    with counted_client(emulator) as (client, transport):
         assert len([k for k in client.api_keys.list(page_size=20, max_concurrency=2)]) == 600
     assert transport.most <= 2
 
 
-def test_leaving_a_plain_loop_early_leaves_nothing_running(server: RunningEmulator) -> None:
-    server.emulator.seed_keys(2999)
-    server.emulator.latency = 0.01
-    with counted_client(server) as (client, transport):
+def test_leaving_a_plain_loop_early_leaves_nothing_running(emulator: Emulator) -> None:
+    emulator.seed_keys(2999)
+    emulator.latency = 0.01
+    with counted_client(emulator) as (client, transport):
         n = 0
         for _ in client.api_keys.list(page_size=10):
             n += 1
@@ -136,14 +143,14 @@ def count_refills(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 def test_plain_iteration_refills_in_few_rounds(
-    server: RunningEmulator, monkeypatch: pytest.MonkeyPatch
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Each refill of a plain loop ends by letting its last pages land (a round trip
     # run below the window): it slides over eight windows, not two, while their keys are few.
     refills = count_refills(monkeypatch)
-    server.emulator.seed_keys(1999)
-    server.emulator.latency = 0.02  # round trips that a busy machine's noise does not shrink
-    with counted_client(server, max_concurrency=4) as (client, transport):
+    emulator.seed_keys(1999)
+    emulator.latency = 0.02  # round trips that a busy machine's noise does not shrink
+    with counted_client(emulator, max_concurrency=4) as (client, transport):
         ids = [k.id for k in client.api_keys.list(page_size=20)]
     assert len(set(ids)) == 2000
     pages = 1 + -(-1980 // 19)
@@ -152,13 +159,13 @@ def test_plain_iteration_refills_in_few_rounds(
 
 
 def test_a_plain_loop_takes_the_last_pages_in_its_refill(
-    server: RunningEmulator, monkeypatch: pytest.MonkeyPatch
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # 78 pages after the first, a refill of 64 (8 windows of 8): all of them in one.
     refills = count_refills(monkeypatch)
-    server.emulator.seed_keys(1500)
-    server.emulator.latency = 0.02
-    with counted_client(server, max_concurrency=8) as (client, transport):
+    emulator.seed_keys(1500)
+    emulator.latency = 0.02
+    with counted_client(emulator, max_concurrency=8) as (client, transport):
         ids = [k.id for k in client.api_keys.list(page_size=20)]
     assert len(set(ids)) == 1501
     assert transport.sent == 1 + 78
@@ -167,13 +174,13 @@ def test_a_plain_loop_takes_the_last_pages_in_its_refill(
 
 @pytest.mark.parametrize("sliding", [False, True])
 def test_keys_created_during_a_listing_come_once_at_the_end(
-    client: OnePinClient, server: RunningEmulator, sliding: bool
+    local_client: OnePinClient, emulator: Emulator, sliding: bool
 ) -> None:
     # Longer than a plain loop's refill (eight windows of pages): keys created once
     # its first refill has landed are still ahead of the listing.
-    server.emulator.seed_keys(2999)
-    before = [k.id for k in client.api_keys.list()]
-    stream = client.api_keys.list(page_size=10)
+    emulator.seed_keys(2999)
+    before = [k.id for k in local_client.api_keys.list()]
+    stream = local_client.api_keys.list(page_size=10)
     got: list[str] = []
     late: list[str] = []
 
@@ -181,7 +188,7 @@ def test_keys_created_during_a_listing_come_once_at_the_end(
         for key in stream:
             got.append(key.id)
             if len(got) == 50:
-                late.extend(server.emulator.create_key(name=f"late-{i}").id for i in range(30))
+                late.extend(emulator.create_key(name=f"late-{i}").id for i in range(30))
 
     if sliding:
         with stream:
@@ -292,10 +299,10 @@ def test_keys_pulled_forward_mid_listing_are_not_skipped(sliding: bool) -> None:
     assert [k for k in got if k in survivors] == survivors
 
 
-def test_shards_split_a_listing_exactly(client: OnePinClient, server: RunningEmulator) -> None:
-    server.emulator.seed_keys(1233)
-    everything = [k.id for k in client.api_keys.list(status="all")]
-    shards = client.api_keys.shards(4, status="all")
+def test_shards_split_a_listing_exactly(local_client: OnePinClient, emulator: Emulator) -> None:
+    emulator.seed_keys(1233)
+    everything = [k.id for k in local_client.api_keys.list(status="all")]
+    shards = local_client.api_keys.shards(4, status="all")
     assert len(shards) == 4
     assert all(isinstance(s, KeyRange) for s in shards)
     assert shards[0].start == 0
@@ -306,7 +313,7 @@ def test_shards_split_a_listing_exactly(client: OnePinClient, server: RunningEmu
     assert [a.until for a in shards[:-1]] == [b.after for b in shards[1:]]
     parts = []
     for shard in shards:
-        parts.append([k.id for k in client.api_keys.list(shard=shard)])
+        parts.append([k.id for k in local_client.api_keys.list(shard=shard)])
     assert [len(p) for p in parts[:-1]] == [309, 309, 309]
     assert list(itertools.chain(*parts)) == everything
 

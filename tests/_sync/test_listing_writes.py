@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from onepin_sync import OnePinClient
-from onepin.testing import Emulator, RunningEmulator
+from onepin.testing import Emulator
 
 pytestmark: list[pytest.MarkDecorator] = []
 
@@ -28,17 +28,18 @@ KEYS = "/api/v1/api-keys"
 Writer = Callable[[Emulator, list[dict[str, object]]], None]
 
 
-class WritingTransport(httpx.HTTPTransport):
-    """A real transport that, once each list page is served, lets ``writer`` change the keys."""
+class WritingTransport(httpx.BaseTransport):
+    """The emulator's in-process transport: once each list page is served, ``writer`` changes
+    the keys (no socket: the writes, not the wire, are what these tests are about)."""
 
     def __init__(self, emulator: Emulator, writer: Writer) -> None:
-        super().__init__()
+        self._inner = emulator.sync_transport()
         self._emulator = emulator
         self._writer = writer
         self._lock = threading.Lock()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        response = super().handle_request(request)
+        response = self._inner.handle_request(request)
         if request.method != "GET" or request.url.path != KEYS:
             return response
         body = response.read()
@@ -48,6 +49,9 @@ class WritingTransport(httpx.HTTPTransport):
         return httpx.Response(
             response.status_code, headers=response.headers, content=body, request=request
         )
+
+    def close(self) -> None:
+        self._inner.close()
 
 
 def revoke(emulator: Emulator, key_id: str) -> None:
@@ -90,12 +94,12 @@ def random_writer(seed: int) -> Writer:
 
 
 @contextmanager
-def writing_client(server: RunningEmulator, writer: Writer) -> Iterator[OnePinClient]:
-    transport = WritingTransport(server.emulator, writer)
+def writing_client(emulator: Emulator, writer: Writer) -> Iterator[OnePinClient]:
+    transport = WritingTransport(emulator, writer)
     with (
         httpx.Client(transport=transport) as http,
         OnePinClient(
-            server.emulator.bootstrap.session_token, base_url=server.base_url, http_client=http
+            emulator.bootstrap.session_token, base_url=emulator.base_url, http_client=http
         ) as client,
     ):
         yield client
@@ -106,8 +110,13 @@ def usable(emulator: Emulator, key_id: str) -> bool:
     return row is not None and row.active and row.revoked_at is None
 
 
-def active_now(server: RunningEmulator) -> list[str]:
-    with OnePinClient(server.emulator.bootstrap.session_token, base_url=server.base_url) as c:
+def active_now(emulator: Emulator) -> list[str]:
+    with (
+        httpx.Client(transport=emulator.sync_transport()) as http,
+        OnePinClient(
+            emulator.bootstrap.session_token, base_url=emulator.base_url, http_client=http
+        ) as c,
+    ):
         return [k.id for k in c.api_keys.list()]
 
 
@@ -128,40 +137,38 @@ def check(emulator: Emulator, before: list[str], got: list[str]) -> None:
 
 @pytest.mark.parametrize(("form", "max_concurrency"), [("plain", 1), ("plain", 8), ("block", 8)])
 def test_a_revoke_and_a_create_after_each_page_miss_nothing(
-    server: RunningEmulator, form: str, max_concurrency: int
+    emulator: Emulator, form: str, max_concurrency: int
 ) -> None:
-    server.emulator.seed_keys(999)
-    before = active_now(server)
-    with writing_client(server, revoke_one_and_create_one) as client:
+    emulator.seed_keys(999)
+    before = active_now(emulator)
+    with writing_client(emulator, revoke_one_and_create_one) as client:
         got = listed(client, form, max_concurrency)
-    assert len(server.emulator.requests) > 50  # the writes came between many pages
-    check(server.emulator, before, got)
+    assert len(emulator.requests) > 50  # the writes came between many pages
+    check(emulator, before, got)
     assert set(got) <= set(before) | {k for k in got if k not in before}
 
 
 @pytest.mark.parametrize("form", ["plain", "block"])
 @pytest.mark.parametrize("seed", [1, 2])
 def test_a_random_writer_makes_no_listing_miss_or_repeat(
-    server: RunningEmulator, form: str, seed: int
+    emulator: Emulator, form: str, seed: int
 ) -> None:
-    server.emulator.seed_keys(999)
-    before = active_now(server)
-    with writing_client(server, random_writer(seed)) as client:
+    emulator.seed_keys(999)
+    before = active_now(emulator)
+    with writing_client(emulator, random_writer(seed)) as client:
         got = listed(client, form)
-    check(server.emulator, before, got)
+    check(emulator, before, got)
 
 
 @pytest.mark.parametrize("writer", [revoke_one, revoke_one_and_create_one])
-def test_shards_under_writes_make_exactly_one_listing(
-    server: RunningEmulator, writer: Writer
-) -> None:
-    server.emulator.seed_keys(999)
-    before = active_now(server)
-    with writing_client(server, writer) as client:
+def test_shards_under_writes_make_exactly_one_listing(emulator: Emulator, writer: Writer) -> None:
+    emulator.seed_keys(999)
+    before = active_now(emulator)
+    with writing_client(emulator, writer) as client:
         shards = client.api_keys.shards(4)
         parts = []
         for shard in shards:  # one after another: each meets the writes the others made
             parts.append([k.id for k in client.api_keys.list(shard=shard, page_size=20)])
     got = list(itertools.chain(*parts))
-    check(server.emulator, before, got)
+    check(emulator, before, got)
     assert all(parts)
