@@ -10,7 +10,7 @@ from typing import Any
 
 import msgspec
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from onepin import ApiKey, OnePinError, Scope
@@ -347,6 +347,7 @@ def test_a_key_audits_the_same_after_a_trip_through_json(key: ApiKey, now: datet
     )
 
 
+@settings(max_examples=40)  # up to 20 keys an example
 @given(st.lists(api_keys, max_size=20), moments)
 def test_the_summary_adds_up(keys: list[ApiKey], now: datetime) -> None:
     summary = Summary()
