@@ -121,8 +121,8 @@ class Output:
     def progress(self, text: str) -> None:
         """A progress line on a terminal's stderr, rewritten in place (nothing when piped)."""
         if not self.json_mode and sys.stderr.isatty():
+            self._progress_shown = True  # first: a Ctrl-C in the write still gets it erased
             click.echo(f"\r{escape(text)}\033[K", file=sys.stderr, nl=False)
-            self._progress_shown = True
 
     @contextlib.contextmanager
     def progressing(self) -> Iterator[None]:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import signal
+import sys
 
 import pexpect
+import pytest
 
+from onepin.cli._output import Output
 from onepin.testing import Fault
 from tests.cli.harness import ONEPIN, Cli
 
@@ -59,3 +63,33 @@ def test_ctrl_c_erases_the_progress_line(cli: Cli) -> None:
     child.close()
     assert child.exitstatus == 130
     assert "\r\x1b[K" in rest.split("Fetched")[-1]  # the last progress line was erased
+
+
+class _Terminal(io.StringIO):
+    """A stderr that says it is a terminal; the first write is cut short by Ctrl-C."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.interrupt_next = True
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        written = super().write(text)
+        if self.interrupt_next:
+            self.interrupt_next = False
+            raise KeyboardInterrupt
+        return written
+
+
+def test_ctrl_c_while_the_progress_line_is_written_still_erases_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The race behind the flaky pty test: the interrupt lands in the write itself.
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    out = Output()
+    with pytest.raises(KeyboardInterrupt), out.progressing():
+        out.progress("Fetched 100/2,001 keys")
+    assert terminal.getvalue().endswith("keys\x1b[K\r\x1b[K")
