@@ -33,7 +33,8 @@ def _install(session: nox.Session, *args: str) -> None:
     session.run(
         "python", "-c", _CHECK_PYTHON.format(need=NEEDS_PYTHON), silent=True, external=False
     )
-    session.install(*args)
+    # Compiled once here (uv does not, unless asked): not by every test worker at its start.
+    session.install(*args, env={"UV_COMPILE_BYTECODE": "1"})
 
 
 # The suite's processes (xdist workers, the CLI, the emulator's) share compiled
@@ -66,6 +67,8 @@ def tests(session: nox.Session) -> None:
     apart, and fails under the floors. The packaging tests are ``nox -s packaging``.
     """
     _install(session, "-e", ".[test]")
+    # The checkout's modules too, once, before the workers all import them at once.
+    session.run("python", "-m", "compileall", "-q", "onepin", "onepin_sync", "tests", env=BYTECODE)
     args = ["-n", _workers(), "--dist", "worksteal", "-m", "not packaging", "--cov"]
     args += ["--cov-report=term"]
     if session.posargs:  # a part of the suite: report, hold no floor
