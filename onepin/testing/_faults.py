@@ -68,10 +68,16 @@ class Fault:
 
     @classmethod
     def latency(
-        cls, seconds: float, *, method: str | None = None, path: str = "*", times: int | None = 1
+        cls,
+        seconds: float,
+        *,
+        method: str | None = None,
+        path: str = "*",
+        times: int | None = 1,
+        after: int = 0,
     ) -> Fault:
-        """Wait ``seconds``, then answer normally."""
-        return cls("latency", method, path, times, seconds)
+        """Wait ``seconds``, then answer normally (``after``: that many requests first go fast)."""
+        return cls("latency", method, path, times, seconds, after=after)
 
     @classmethod
     def drop(cls, *, method: str | None = None, path: str = "*", times: int | None = 1) -> Fault:

@@ -361,6 +361,8 @@ async def test_a_listing_deadline_bounds_the_whole_stream(server: RunningEmulato
 async def test_the_clients_deadline_still_bounds_each_page(server: RunningEmulator) -> None:
     server.emulator.seed_keys(99)
     token = server.emulator.bootstrap.session_token
+    # Every page after the first is slow (injected before: the window may run ahead).
+    server.emulator.inject(Fault.latency(3, path=KEYS, times=None, after=1))
     async with OnePinClient(token, base_url=server.base_url, deadline=0.5, max_retries=0) as client:
         stream = client.api_keys.list(page_size=10, deadline=60)
 
@@ -370,7 +372,6 @@ async def test_the_clients_deadline_still_bounds_each_page(server: RunningEmulat
 
         async with stream:
             await stream.__anext__()
-            server.emulator.inject(Fault.latency(3, path=KEYS, times=None))
             with pytest.raises(APITimeoutError, match=r"call's deadline of 0\.5s"):
                 await drain()
         server.emulator.clear_faults()

@@ -42,6 +42,17 @@ async def test_fault_latency(http: httpx.AsyncClient, emulator: Emulator) -> Non
     assert r.status_code == 200 and time.monotonic() - start >= 0.2
 
 
+async def test_fault_latency_after_some_requests(
+    http: httpx.AsyncClient, emulator: Emulator
+) -> None:
+    emulator.inject(Fault.latency(0.2, path=KEYS, times=None, after=1))
+    assert (await http.get(KEYS)).status_code == 200
+    start = time.monotonic()
+    assert (await http.get(KEYS)).status_code == 200
+    assert time.monotonic() - start >= 0.2
+    assert [e.fault for e in emulator.requests] == [None, "latency"]  # the first went fast
+
+
 async def test_global_latency(http: httpx.AsyncClient, emulator: Emulator) -> None:
     emulator.latency = 0.1
     start = time.monotonic()
