@@ -24,6 +24,11 @@ def main(argv: list[str] | None = None) -> int:
 
     Without the ``cli`` extra installed it says how to install it, exit code 1.
     """
+    # httpx imports its own command line whenever click, rich and pygments are
+    # installed, as they are beside this one: about 50 ms of every command's start
+    # for a module it never uses. A None entry makes that import fail, and httpx
+    # falls back to its stub (no effect once httpx is loaded).
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
     try:
         from onepin.cli._app import run
     except ModuleNotFoundError as exc:

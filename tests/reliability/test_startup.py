@@ -95,3 +95,26 @@ def test_the_command_without_its_extra_says_how_to_install_it(missing: str) -> N
         "onepin: the command-line tool needs the 'cli' extra (click and rich): "
         "pip install 'onepin[cli]'"
     )
+
+
+def test_the_command_never_loads_httpxs_own_command_line(server: RunningEmulator) -> None:
+    """httpx imports its command line (click, rich, pygments) when they are installed:
+    the ``onepin`` command, with click and rich beside it, leaves that module out."""
+    program = (
+        "import sys; from onepin.cli import main; "
+        "code = main(['whoami', '--api-key', sys.argv[1], '--base-url', sys.argv[2]]); "
+        "print('httpx loaded:', 'httpx' in sys.modules); "
+        "print('its command line loaded:', sys.modules.get('httpx._main') is not None); "
+        "print('pygments loaded:', 'pygments' in sys.modules); sys.exit(code)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program, server.emulator.bootstrap.api_key, server.base_url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "httpx loaded: True" in done.stdout
+    assert "its command line loaded: False" in done.stdout
+    assert "pygments loaded: False" in done.stdout
