@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests._coverage import untrace_children
+
 pytest_plugins = ["pytester"]
 
 README = Path(__file__).parents[2] / "README.md"
@@ -100,7 +102,10 @@ def test_a_users_tests_run_on_the_plugins_fixtures(pytester: pytest.Pytester) ->
     result.assert_outcomes(passed=6)
 
 
-def test_the_readme_testing_example_runs(pytester: pytest.Pytester) -> None:
+def test_the_readme_testing_example_runs(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    untrace_children(monkeypatch)  # the fixtures' code is measured by the run above
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
     (example,) = [b for b in blocks if b.startswith("# test_with_onepin.py\n")]
     pytester.makepyfile(test_with_onepin=example)
@@ -108,7 +113,8 @@ def test_the_readme_testing_example_runs(pytester: pytest.Pytester) -> None:
     result.assert_outcomes(passed=5)  # the async test on asyncio and on trio
 
 
-def test_the_marker_is_declared(pytester: pytest.Pytester) -> None:
+def test_the_marker_is_declared(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    untrace_children(monkeypatch)
     result = pytester.runpytest_subprocess(*plugin_args(), "--markers")
     result.stdout.fnmatch_lines(["@pytest.mark.onepin(**options)*"])
 
