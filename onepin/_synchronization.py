@@ -20,6 +20,7 @@ so whatever must differ between the two worlds sits behind one of these pairs:
 from __future__ import annotations
 
 import math
+import sys
 import threading
 import time
 from contextvars import ContextVar, Token
@@ -44,6 +45,7 @@ __all__ = [
     "async_running_loop",
     "async_sleep",
     "io_timeout",
+    "loop_has_ended",
     "running_loop",
     "sleep",
 ]
@@ -315,6 +317,28 @@ def async_running_loop() -> object:
 def running_loop() -> object:
     """The blocking twin: no event loop; every thread of a process shares its one pool."""
     return _NO_LOOP
+
+
+def loop_has_ended(loop: object) -> bool:
+    """Whether ``loop`` (from ``async_running_loop``) has ended.
+
+    A closed asyncio loop, a finished trio run; the blocking client's home never ends.
+    """
+    asyncio = sys.modules.get("asyncio")  # not loaded: not an asyncio loop
+    if asyncio is not None and isinstance(loop, asyncio.AbstractEventLoop):
+        return bool(loop.is_closed())
+    if type(loop).__module__.startswith("trio"):  # a trio token: trio is loaded already
+        import trio
+
+        try:
+            loop.run_sync_soon(_nothing)  # type: ignore[attr-defined]
+        except trio.RunFinishedError:
+            return True
+    return False
+
+
+def _nothing() -> None:
+    """What ``loop_has_ended`` asks a live trio run to do."""
 
 
 class _NoLoop:

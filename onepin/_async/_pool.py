@@ -17,7 +17,12 @@ from weakref import WeakKeyDictionary
 import httpx
 
 from onepin._exceptions import OnePinConfigurationError
-from onepin._synchronization import AsyncGate, AsyncThreadLock, async_running_loop
+from onepin._synchronization import (
+    AsyncGate,
+    AsyncThreadLock,
+    async_running_loop,
+    loop_has_ended,
+)
 
 __all__ = ["SharedPool", "closed_error", "send_open"]
 
@@ -80,6 +85,7 @@ class SharedPool:
                 raise closed_error()
             found = self._pools.get(loop)
             if found is None:
+                self._forget_ended_loops()
                 # The transport module imports httpcore: it is loaded with the first
                 # pool, not with `import onepin`.
                 from onepin._transport import LIMITS, AsyncTransport
@@ -87,6 +93,15 @@ class SharedPool:
                 http = httpx.AsyncClient(transport=AsyncTransport(https=self._https))
                 found = self._pools[loop] = (http, AsyncGate(LIMITS.max_connections))
             return found
+
+    def _forget_ended_loops(self) -> None:
+        """Let go of the pools whose home has ended (``loop_has_ended``).
+
+        A pool holds its home, so the weak keys alone never would; their sockets
+        close when they are collected.
+        """
+        for ended in [loop for loop in self._pools if loop_has_ended(loop)]:
+            del self._pools[ended]
 
     async def aclose(self) -> None:
         """Close this loop's pool, if ours and made here; later calls raise. Never raises.

@@ -14,7 +14,8 @@ import anyio
 import pytest
 
 import onepin
-from onepin.testing import RunningEmulator
+from onepin.testing import Emulator, RunningEmulator
+from tests.test_sync_sockets import client_sockets
 
 # The first loop's kept-alive sockets die with it: their finaliser may warn.
 # Each test collects them before it ends, so no warning reaches a later test.
@@ -107,3 +108,17 @@ def test_one_pool_per_loop_across_threads(server: RunningEmulator) -> None:
         transport.AsyncTransport.__init__ = original  # type: ignore[method-assign]
     assert outcomes.count("api_key") == 100, outcomes[:3]
     assert len(made) == 4
+
+
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_a_client_keeps_no_pool_of_an_ended_loop(emulator: Emulator, backend: str) -> None:
+    # A server of its own: the sockets it counts are this client's alone.
+    with emulator.serve() as server:
+        port = int(server.base_url.rsplit(":", 1)[1])
+        client = onepin.OnePinClient(emulator.bootstrap.api_key, base_url=server.base_url)
+        for _ in range(5):  # five anyio.run calls with one client, none closing it
+            assert anyio.run(_whoami, client, backend=backend) == "api_key"
+        gc.collect()
+        assert client_sockets(port) <= 1  # the last loop's pool at most, not one per loop
+        anyio.run(client.aclose, backend=backend)
