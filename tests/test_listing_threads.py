@@ -59,7 +59,7 @@ def test_a_block_whose_pages_time_out_raises_at_the_first_failure(
 
 
 def test_a_forked_child_goes_on_with_its_parents_block(server: RunningEmulator) -> None:
-    server.emulator.seed_keys(1999)
+    server.emulator.seed_keys(599)
     token = server.emulator.bootstrap.session_token
     with onepin_sync.OnePinClient(token, base_url=server.base_url, timeout=5) as client:
         expected = [k.id for k in client.api_keys.list(page_size=20)]
@@ -101,7 +101,7 @@ def test_shards_listed_in_threads_under_writes_make_exactly_one_listing(
 def test_a_writer_thread_running_alongside_makes_no_listing_miss_or_repeat(
     server: RunningEmulator, form: str
 ) -> None:
-    server.emulator.seed_keys(2999)
+    server.emulator.seed_keys(999)
     before = active_now(server.emulator)
     write = random_writer(7)
     stop = threading.Event()
