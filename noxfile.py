@@ -67,14 +67,18 @@ def tests(session: nox.Session) -> None:
     apart, and fails under the floors. The packaging tests are ``nox -s packaging``.
     """
     _install(session, "-e", ".[test]")
-    # The checkout's modules too, once, before the workers all import them at once.
-    session.run("python", "-m", "compileall", "-q", "onepin", "onepin_sync", "tests", env=BYTECODE)
+    # Once, before the workers start (each would do it for itself, all at once): the
+    # package's byte code, then a collection that leaves the test modules as pytest
+    # rewrites their asserts in its cache.
+    session.env.update(BYTECODE)
+    session.run("python", "-m", "compileall", "-q", "onepin", "onepin_sync")
+    session.run("pytest", "--collect-only", "-q", "-p", "no:cacheprovider", silent=True)
     args = ["-n", _workers(), "--dist", "worksteal", "-m", "not packaging", "--cov"]
     args += ["--cov-report=term"]
     if session.posargs:  # a part of the suite: report, hold no floor
-        session.run("pytest", *args, "--cov-fail-under=0", *session.posargs, env=BYTECODE)
+        session.run("pytest", *args, "--cov-fail-under=0", *session.posargs)
         return
-    session.run("pytest", *args, env=BYTECODE)
+    session.run("pytest", *args)
     for package, floor in PACKAGE_FLOORS.items():
         total = session.run(
             "coverage",
