@@ -29,7 +29,7 @@ import msgspec
 
 from onepin._exceptions import APIResponseValidationError
 from onepin._models import ApiKey, KeyStatus
-from onepin._pagination import Page, next_offset
+from onepin._pagination import KeyRange, Page, next_offset
 
 __all__ = ["ListingCursor", "Ticket", "status_filter", "walked_view"]
 
@@ -115,6 +115,20 @@ class ListingCursor:
         """The server's last count of the ``status=all`` view (None: not counted)."""
         self.pages_left: int | None = None
         """Pages still to plan, by the last count (None: unknown)."""
+
+    @classmethod
+    def for_shard(cls, shard: KeyRange, page_size: int) -> ListingCursor:
+        """The cursor of one shard: from the key before its start up to its end key."""
+        cursor = cls(
+            page_size=page_size,
+            status=shard.status,
+            start=max(shard.start - 1, 0),
+            after=shard.after,
+            until=shard.until,
+            stop=shard.stop,
+        )
+        cursor.done = shard.empty
+        return cursor
 
     @property
     def page_size(self) -> int:

@@ -134,18 +134,11 @@ class ApiKeysResource:
         cap = self._options.max_concurrency if max_concurrency is None else max_concurrency
         checked_concurrency(cap)
         checked_deadline(deadline)
-        cursor = ListingCursor(page_size=page_size, status=str(status))
-        if shard is not None:
-            cursor = ListingCursor(
-                page_size=page_size,
-                status=shard.status,
-                start=max(shard.start - 1, 0),
-                after=shard.after,
-                until=shard.until,
-                stop=shard.stop,
-            )
-            if shard.empty:
-                cursor.done = True
+        cursor = (
+            ListingCursor(page_size=page_size, status=str(status))
+            if shard is None
+            else ListingCursor.for_shard(shard, page_size)
+        )
         return KeyIterator(
             partial(self._page, status=walked_view(str(status)), paced=True),
             self._pacer,

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from onepin._cursor import ListingCursor, Ticket
 from onepin._exceptions import OnePinError
 from onepin._models import ApiKey
-from onepin._pagination import KeyRange, Page
+from onepin._pagination import Page
 from onepin_sync._resources import ApiKeysResource
 from tests.unit.test_cursor import key
 
@@ -251,7 +251,7 @@ def test_shards_together_are_exactly_the_listing(
             return server.list_page(**kwargs)
 
     ranges = ApiKeysResource.shards(Cutting([]), parts, status=status)  # type: ignore[arg-type]
-    runs = [Run(shard_cursor(r, page_size)) for r in ranges]
+    runs = [Run(ListingCursor.for_shard(r, page_size)) for r in ranges]
     for which, action, i, op in steps:  # the shards run side by side
         if action == "write":
             server.write(op, i)
@@ -260,19 +260,6 @@ def test_shards_together_are_exactly_the_listing(
     for run in runs:
         run.finish(server, 4)
     check([k for run in runs for k in run.out], before, server, status)
-
-
-def shard_cursor(shard: KeyRange, page_size: int) -> ListingCursor:
-    """The cursor ``api_keys.list(shard=...)`` builds."""
-    cursor = ListingCursor(
-        page_size=page_size,
-        status=shard.status,
-        start=max(shard.start - 1, 0),
-        after=shard.after,
-        until=shard.until,
-    )
-    cursor.done = shard.empty
-    return cursor
 
 
 @SETTINGS
