@@ -8,7 +8,6 @@ garbage collection; ``ResourceWarning``s are those a collection then emits.
 from __future__ import annotations
 
 import gc
-import os
 import threading
 import time
 import warnings
@@ -19,29 +18,9 @@ import pytest
 import onepin_sync
 from onepin import OnePinError
 from onepin.testing import Emulator, Fault, RunningEmulator
+from tests._sockets import client_sockets
 
 KEYS = "/api/v1/api-keys"
-
-
-def client_sockets(port: int) -> int:
-    """Open sockets of this process connected to ``port`` (its client side)."""
-    inodes = set()
-    for fd in os.listdir("/proc/self/fd"):
-        try:
-            link = os.readlink(f"/proc/self/fd/{fd}")
-        except OSError:
-            continue
-        if link.startswith("socket:["):
-            inodes.add(link[len("socket:[") : -1])
-    count = 0
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        with open(table) as rows:
-            next(rows)
-            for row in rows:
-                fields = row.split()
-                if int(fields[2].rsplit(":", 1)[1], 16) == port and fields[9] in inodes:
-                    count += 1
-    return count
 
 
 def scenarios(client: onepin_sync.OnePinClient) -> list[Callable[[], object]]:

@@ -14,6 +14,7 @@ import pytest
 
 import onepin_sync
 from onepin.testing import Emulator, RunningEmulator
+from tests._sockets import client_sockets
 
 
 def test_a_sync_call_makes_no_event_loop_and_starts_no_thread(
@@ -32,20 +33,6 @@ def test_a_sync_call_makes_no_event_loop_and_starts_no_thread(
         assert client.api_keys.get(created.id).name == "no-loop"
         assert client.auth.whoami().auth_kind == "clerk"
         assert [k.name for k in client.api_keys.list(max_concurrency=1)] == ["bootstrap", "no-loop"]
-
-
-def open_connections_to(port: int) -> int:
-    """This machine's established TCP connections to ``port``, as the kernel lists them."""
-    tables = [Path("/proc/net/tcp"), Path("/proc/net/tcp6")]
-    if not tables[0].exists():
-        pytest.skip("needs the kernel's TCP table (/proc/net/tcp)")
-    count = 0
-    for table in tables:
-        for line in table.read_text().splitlines()[1:] if table.exists() else []:
-            fields = line.split()
-            remote_port, state = int(fields[2].rsplit(":", 1)[1], 16), fields[3]
-            count += remote_port == port and state == "01"  # 01: ESTABLISHED
-    return count
 
 
 CALLS = 480  # 30 a thread: every thread waits on the shared pool many times over
@@ -78,14 +65,14 @@ def one_client_shared_by_16_threads(server: RunningEmulator) -> None:
 
         with ThreadPoolExecutor(max_workers=16) as pool:
             results = list(pool.map(call, range(CALLS)))
-        assert 1 <= open_connections_to(port) <= 16
+        assert 1 <= client_sockets(port) <= 16
     assert len(results) == CALLS
     assert all(results)
     assert set(results[1::2]) == set(keys)
     assert len(server.emulator.requests) == CALLS
     assert {r.status for r in server.emulator.requests} == {200}
     # closing the client closed every connection; no thread outlives the pool
-    assert open_connections_to(port) == 0
+    assert client_sockets(port) == 0
     assert threading.active_count() <= before
 
 

@@ -15,7 +15,7 @@ import pytest
 
 import onepin
 from onepin.testing import Emulator, RunningEmulator
-from tests.test_sync_sockets import client_sockets
+from tests._sockets import client_sockets
 
 # The first loop's kept-alive sockets die with it: their finaliser may warn.
 # Each test collects them before it ends, so no warning reaches a later test.
