@@ -127,7 +127,8 @@ def test_sync_deadline_counts_the_wait_at_the_pool_gate(monkeypatch: pytest.Monk
 
     monkeypatch.setattr(onepin._transport, "LIMITS", httpx.Limits(max_connections=1))
     emu = Emulator()
-    emu.inject(Fault.latency(4 * DEADLINE, path="/api/v1/auth/whoami", times=1))
+    # the hog holds the connection past the bounded call's end (0.3 s + DEADLINE / 2 + SLACK)
+    emu.inject(Fault.latency(DEADLINE + SLACK, path="/api/v1/auth/whoami", times=1))
     with (
         emu.serve() as server,
         onepin_sync.OnePinClient(emu.bootstrap.api_key, base_url=server.base_url) as client,
