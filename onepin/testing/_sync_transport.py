@@ -73,19 +73,32 @@ class SyncEmulatorTransport(httpx.BaseTransport):
         received = False
         start: _Message = {}
         parts: list[bytes] = []
+        # The client goes away only once the whole answer is in (as with httpx's
+        # ASGITransport): a dripping body is waited for, not cut off.
+        answered: anyio.Event | None = None
+        complete = False
 
         async def receive() -> _Message:
-            nonlocal received
-            if received:
-                return {"type": "http.disconnect"}
-            received = True
-            return {"type": "http.request", "body": body, "more_body": False}
+            nonlocal received, answered
+            if not received:
+                received = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            if not complete:  # only under anyio.run: the app asked for a wait
+                answered = answered or anyio.Event()
+                await answered.wait()
+            return {"type": "http.disconnect"}
 
         async def send(message: _Message) -> None:
+            nonlocal complete
             if message["type"] == "http.response.start":
                 start.update(message)
-            elif message["type"] == "http.response.body" and request.method != "HEAD":
-                parts.append(message.get("body", b""))
+            elif message["type"] == "http.response.body":
+                if request.method != "HEAD":
+                    parts.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    complete = True
+                    if answered is not None:
+                        answered.set()
 
         emulator = self._emulator
         try:

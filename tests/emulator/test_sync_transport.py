@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 
+import anyio
 import httpx
 import pytest
 
@@ -57,3 +58,26 @@ def test_faults_and_latency_run_in_the_calling_thread() -> None:
         pytest.raises(onepin.APIConnectionError),
     ):
         client.auth.whoami()
+
+
+@pytest.mark.parametrize("fault", ["slow_drip", "truncate"])
+def test_a_fault_on_the_body_answers_as_the_async_transport_does(fault: str) -> None:
+    # A drip's body comes whole here (nothing streams in process), late: not cut off.
+    emulator = Emulator()
+    url = f"{emulator.base_url}/api/v1/auth/whoami"
+    auth = {"Authorization": f"Bearer {emulator.bootstrap.api_key}"}
+
+    def faulted() -> Fault:
+        return Fault.slow_drip(0.0005) if fault == "slow_drip" else Fault.truncate()
+
+    async def over_async() -> httpx.Response:
+        emulator.inject(faulted())
+        async with httpx.AsyncClient(transport=emulator.transport()) as http:
+            return await http.get(url, headers=auth)
+
+    expected = anyio.run(over_async)
+    emulator.inject(faulted())
+    with httpx.Client(transport=emulator.sync_transport()) as http:
+        got = http.get(url, headers=auth)
+    assert got.status_code == expected.status_code == 200
+    assert int(got.headers["content-length"]) == len(got.content) == len(expected.content) > 0
