@@ -8,25 +8,21 @@ request runs under ``anyio.run`` instead, still in the calling thread.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, MutableMapping
+from collections.abc import Coroutine, MutableMapping
 from typing import Any, Protocol
 
 import anyio
 import httpx
 
 from onepin.testing._faults import FaultPlan
-from onepin.testing._problems import ConnectionDropped
+from onepin.testing._transport import _ServesASGI, dropped_as_httpx
 
 __all__ = ["SyncEmulatorTransport"]
 
 _Message = MutableMapping[str, Any]
-_ASGIApp = Callable[[_Message, Any, Any], Coroutine[Any, Any, None]]
 
 
-class _ServesASGI(Protocol):
-    @property
-    def app(self) -> _ASGIApp: ...
-
+class _ServesASGIWithWaits(_ServesASGI, Protocol):
     latency: float
     faults: FaultPlan
 
@@ -49,7 +45,7 @@ class SyncEmulatorTransport(httpx.BaseTransport):
     surfaces as ``httpx.RemoteProtocolError``, as it does over a socket.
     """
 
-    def __init__(self, emulator: _ServesASGI) -> None:
+    def __init__(self, emulator: _ServesASGIWithWaits) -> None:
         self._emulator = emulator
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
@@ -101,15 +97,11 @@ class SyncEmulatorTransport(httpx.BaseTransport):
                         answered.set()
 
         emulator = self._emulator
-        try:
+        with dropped_as_httpx(request):
             if emulator.latency > 0 or emulator.faults.pending():
                 anyio.run(emulator.app, scope, receive, send)  # it may wait: a loop of its own
             else:
                 _step_to_the_end(emulator.app(scope, receive, send))
-        except ConnectionDropped:
-            raise httpx.RemoteProtocolError(
-                "Server disconnected without sending a response.", request=request
-            ) from None
         return httpx.Response(
             start.get("status", 500),
             headers=start.get("headers", []),

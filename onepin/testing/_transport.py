@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, MutableMapping
+from collections.abc import Callable, Coroutine, Iterator, MutableMapping
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 import httpx
@@ -20,6 +21,17 @@ class _ServesASGI(Protocol):
     def app(self) -> _ASGIApp: ...
 
 
+@contextmanager
+def dropped_as_httpx(request: httpx.Request) -> Iterator[None]:
+    """A ``Fault.drop()`` as ``httpx.RemoteProtocolError``, what a socket's client sees."""
+    try:
+        yield
+    except ConnectionDropped:
+        raise httpx.RemoteProtocolError(
+            "Server disconnected without sending a response.", request=request
+        ) from None
+
+
 class EmulatorTransport(httpx.AsyncBaseTransport):
     """``httpx.ASGITransport`` to the emulator, where a dropped connection is a real one.
 
@@ -31,12 +43,8 @@ class EmulatorTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Send ``request`` to the app."""
-        try:
+        with dropped_as_httpx(request):
             return await self._inner.handle_async_request(request)
-        except ConnectionDropped:
-            raise httpx.RemoteProtocolError(
-                "Server disconnected without sending a response.", request=request
-            ) from None
 
     async def aclose(self) -> None:
         """Close the transport."""
