@@ -8,6 +8,8 @@ import sys
 import threading
 from typing import NoReturn
 
+from onepin.testing._options import KEY_MANAGEMENT_MODES, RESET_FORMATS, WHOAMI_SHAPES
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -39,21 +41,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--key-management",
-        choices=("session", "any"),
+        choices=KEY_MANAGEMENT_MODES,
         default="session",
         help="who may call /api/v1/api-keys: 'session' (only a session token, as documented; "
         "API keys get 403 SESSION_TOKEN_REQUIRED) or 'any' (any token) (default: %(default)s)",
     )
     parser.add_argument(
         "--whoami-shape",
-        choices=("full", "minimal"),
+        choices=WHOAMI_SHAPES,
         default="full",
         help="whoami's shape: 'full' (with email and key_name) or 'minimal' (the official "
         "SDK 0.7.1's schema, without them) (default: %(default)s)",
     )
     parser.add_argument(
         "--rate-limit-reset",
-        choices=("seconds", "epoch"),
+        choices=RESET_FORMATS,
         default="seconds",
         help="X-RateLimit-Reset as the seconds until the window resets, or as the epoch time "
         "it resets at (what the official SDK 0.7.1 reads) (default: %(default)s)",

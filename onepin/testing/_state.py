@@ -11,8 +11,6 @@ from collections.abc import Iterable
 from onepin.testing._faults import Fault, FaultPlan
 from onepin.testing._idempotency import IdempotencyCache
 from onepin.testing._options import (
-    KEY_MANAGEMENT_MODES,
-    WHOAMI_SHAPES,
     KeyManagement,
     WhoAmIShape,
 )
@@ -45,10 +43,6 @@ class EmulatorState:
         key_management: KeyManagement = "session",
         whoami_shape: WhoAmIShape = "full",
     ) -> None:
-        if key_management not in KEY_MANAGEMENT_MODES:
-            raise ValueError(f"key_management must be 'session' or 'any', not {key_management!r}")
-        if whoami_shape not in WHOAMI_SHAPES:
-            raise ValueError(f"whoami_shape must be 'full' or 'minimal', not {whoami_shape!r}")
         self.store = store
         self.key_management: KeyManagement = key_management
         self.whoami_shape: WhoAmIShape = whoami_shape
