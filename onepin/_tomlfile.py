@@ -21,7 +21,15 @@ from onepin._exceptions import OnePinConfigurationError
 if TYPE_CHECKING:
     import tomlkit
 
-__all__ = ["LOOSE", "MAX_BYTES", "editing", "read_file", "refuse_loose", "set_aside"]
+__all__ = [
+    "LOOSE",
+    "MAX_BYTES",
+    "InvalidFileError",
+    "editing",
+    "read_file",
+    "refuse_loose",
+    "set_aside",
+]
 
 LOOSE = stat.S_IRWXG | stat.S_IRWXO
 """Permission bits that let group or others at a file."""
@@ -29,6 +37,10 @@ LOOSE = stat.S_IRWXG | stat.S_IRWXO
 
 MAX_BYTES = 1 << 20
 """The largest credentials file read (1 MiB): a bigger one is refused, not parsed for minutes."""
+
+
+class InvalidFileError(OnePinConfigurationError):
+    """The file is there but is not TOML in UTF-8: ``set_aside`` it to start a new one."""
 
 
 def _read_bytes(path: Path) -> tuple[bytes, int] | None:
@@ -62,6 +74,7 @@ def _read_bytes(path: Path) -> tuple[bytes, int] | None:
             chunks.append(chunk)
             size += len(chunk)
         if size > MAX_BYTES:  # it grew while being read
+            chunks.clear()  # its secrets stay out of the traceback's locals
             raise OnePinConfigurationError(f"Cannot read {path}: it is over {MAX_BYTES:,} bytes")
     except OSError as exc:
         raise OnePinConfigurationError(f"Cannot read {path}: {exc.strerror}") from None
@@ -73,29 +86,40 @@ def _read_bytes(path: Path) -> tuple[bytes, int] | None:
 def read_file(path: Path) -> tuple[tomlkit.TOMLDocument, int] | None:
     """The parsed file and its permission bits, or ``None`` when there is no file.
 
-    A file that is not a regular file, is over ``MAX_BYTES``, is not UTF-8 or
-    is not valid TOML (a duplicated key included) raises
-    ``OnePinConfigurationError`` naming it.
+    A file that is not a regular file or is over ``MAX_BYTES`` raises
+    ``OnePinConfigurationError`` naming it; one that is not UTF-8 or is not
+    valid TOML (a duplicated key included), ``InvalidFileError``.
+    """
+    read = _read_bytes(path)
+    if read is None:
+        return None
+    parsed, mode = _parsed(read[0]), read[1]
+    del read  # the file's bytes (its secrets) stay out of the traceback's locals
+    if isinstance(parsed, str):
+        raise InvalidFileError(
+            f"{path} {parsed}. Fix it, or run `onepin login --force`, "
+            f"which sets it aside as {path.name}.bak and starts a new file."
+        )
+    return parsed, mode
+
+
+def _parsed(data: bytes) -> tomlkit.TOMLDocument | str:
+    """The document in ``data``, or what is wrong with it.
+
+    An error is returned as text, not raised, so that no exception (nor its
+    context, nor a frame of the parser) keeps the file's text alive.
     """
     import tomlkit
     from tomlkit.exceptions import TOMLKitError
 
-    read = _read_bytes(path)
-    if read is None:
-        return None
-    data, mode = read
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise OnePinConfigurationError(f"Cannot read {path}: {exc}") from None
+        return f"is not UTF-8 text (at byte {exc.start})"
     try:
-        doc = tomlkit.parse(text)
+        return tomlkit.parse(text)
     except TOMLKitError as exc:  # ParseError, and KeyAlreadyPresent for a duplicated key
-        raise OnePinConfigurationError(
-            f"{path} is not valid TOML ({exc}). Fix it, or run `onepin login --force`, "
-            f"which keeps it as {path.name}.bak and starts a new file."
-        ) from None
-    return doc, mode
+        return f"is not valid TOML ({exc})"
 
 
 def refuse_loose(path: Path, mode: int) -> None:
@@ -155,9 +179,17 @@ def _write_atomic(path: Path, text: str) -> None:
 
 
 def set_aside(path: Path) -> Path:
-    """Move an unusable file (a link's target) to ``<name>.bak``, 0600, so a new one can start."""
+    """Move an unusable file (a link's target) aside, 0600, so a new one can start.
+
+    It becomes ``<name>.bak``, or ``<name>.bak.1``, ``.2``, ... when that is
+    taken: an earlier backup is never overwritten.
+    """
     target = path.resolve() if path.is_symlink() else path
     backup = target.with_name(target.name + ".bak")
+    number = 0
+    while backup.exists() or backup.is_symlink():
+        number += 1
+        backup = target.with_name(f"{target.name}.bak.{number}")
     try:
         os.chmod(target, 0o600)
         os.replace(target, backup)
@@ -184,9 +216,11 @@ def editing(path: Path, *, loose_ok: bool = False) -> Iterator[tomlkit.TOMLDocum
         linked = path.is_symlink()
         target = path.resolve() if linked else path  # write through a link
         read = read_file(target)
+        if read is not None and not loose_ok and read[1] & LOOSE:
+            mode = read[1]
+            del read  # the secrets stay out of the traceback's locals
+            refuse_loose(path, mode)
         doc = tomlkit.document() if read is None else read[0]
-        if read is not None and not loose_ok:
-            refuse_loose(path, read[1])
         before = doc.as_string()
         yield doc
         text = doc.as_string()

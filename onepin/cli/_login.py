@@ -46,30 +46,37 @@ def _read_secret(given: str | None, what: str) -> str:
     return secret
 
 
-def _preflight(out: Output, profile: str | None, force: bool) -> tuple[str, Path]:
+def _preflight(out: Output, profile: str | None, force: bool) -> tuple[str, Path, bool]:
     """The profile and file to write, checked (and made private) before the network is used.
 
-    An unreadable (invalid TOML) file is set aside as ``<name>.bak`` with ``force``.
+    Also whether the file is to be set aside (``_set_aside``) once the new key
+    is saved: it is not valid TOML in UTF-8, and ``force`` was given.
     """
-    from onepin._exceptions import OnePinConfigurationError
-    from onepin._tomlfile import set_aside
+    from onepin._tomlfile import InvalidFileError
     from onepin.credentials import check_rewritable, credentials_path, display_path, profile_name
 
     path = credentials_path()
     try:
         loose = check_rewritable(path, repair=True)
-    except OnePinConfigurationError as exc:
-        if not (force and "not valid TOML" in str(exc)):
+    except InvalidFileError:
+        if not force:
             raise
-        backup = set_aside(path)
-        out.warning(f"Moved the invalid {display_path(path)} to {backup}; starting a new file")
-        loose = None
+        return profile_name(profile), path, True  # no active profile can be read from it
     if loose is not None:
         out.warning(
             f"Fixed the permissions of {display_path(path)}: it was readable by others "
             f"(mode {loose:04o}); it is now 0600"
         )
-    return profile_name(profile, path=path), path
+    return profile_name(profile, path=path), path, False
+
+
+def _set_aside(out: Output, path: Path) -> None:
+    """Move the invalid file aside (never over an earlier backup), saying where."""
+    from onepin._tomlfile import set_aside
+    from onepin.credentials import display_path
+
+    backup = set_aside(path)
+    out.warning(f"Moved the invalid {display_path(path)} to {backup}; starting a new file")
 
 
 def _saved_url(out: Output, path: Path, profile: str) -> str | None:
@@ -89,8 +96,10 @@ def _confirm_replace(path: Path, profile: str, new_key: str, force: bool) -> Non
     from onepin._secret import mask
     from onepin.credentials import load_profile
 
+    if force:
+        return
     old = load_profile(path, profile).get("api_key")
-    if not old or old == new_key or force:
+    if not old or old == new_key:
         return
     question = f"Replace the key saved in profile {profile} ({mask(old)})?"
     if not sys.stdin.isatty() or settings().no_input:
@@ -180,10 +189,10 @@ def login(
         raise click.UsageError("--workspace goes with --session-token (a key knows its workspace)")
     if not session_token and (scopes or all_scopes or key_name != "cli-generated"):
         raise click.UsageError("--scope, --all-scopes and --key-name go with --session-token")
-    profile, path = _preflight(out, current.profile, force)
+    profile, path, invalid = _preflight(out, current.profile, force)
     if os.environ.get(API_KEY_ENV):
         out.message(f"Note: {API_KEY_ENV} is set; login ignores it and saves the key given here")
-    base_url = current.base_url or _saved_url(out, path, profile)
+    base_url = current.base_url or (None if invalid else _saved_url(out, path, profile))
     created = None
     if session_token:
         chosen = choose_scopes(out, scopes, all_scopes)
@@ -206,6 +215,8 @@ def login(
             me = client.auth.whoami()
         if created is None:
             _confirm_replace(path, profile, creds.api_key, force)
+        if invalid:
+            _set_aside(out, path)
         save_profile(creds.api_key, creds.base_url, path, profile=profile)
     except BaseException:
         if created is not None:  # never lose the only copy of a new key

@@ -104,6 +104,54 @@ def test_login_force_sets_an_invalid_file_aside(cli: Cli) -> None:
     assert cli("whoami").returncode == 0
 
 
+def _broken_file(cli: Cli, text: bytes) -> bytes:
+    cli.creds.parent.mkdir(mode=0o700, exist_ok=True)
+    cli.creds.write_bytes(text)
+    os.chmod(cli.creds, 0o600)
+    return text
+
+
+BROKEN = b'[default]\napi_key = "op_live_x"\napi_key = "op_live_y"\n'
+
+
+def test_login_force_sets_the_file_aside_only_once_the_new_key_is_saved(cli: Cli) -> None:
+    # a malformed key, a revoked key: the invalid file stays where it is, nothing moved
+    original = _broken_file(cli, BROKEN)
+    revoked = cli.emulator.create_key(name="revoked")
+    store = cli.emulator.store
+    store.revoke_key(store.authenticate(f"Bearer {revoked.api_key}", None), revoked.id)
+    for key in ("op_live_short", revoked.api_key):
+        result = cli.try_login(key, "--force")
+        assert result.returncode in (1, 4), result.stderr
+        assert "Moved" not in result.stderr
+        assert cli.creds.read_bytes() == original
+        assert sorted(p.name for p in cli.creds.parent.iterdir() if "bak" in p.name) == []
+        assert_no_traceback(result)
+
+
+def test_login_force_never_overwrites_an_earlier_backup(cli: Cli) -> None:
+    first = _broken_file(cli, b"first = [broken\n")
+    assert cli.try_login(None, "--force").returncode == 0
+    second = _broken_file(cli, BROKEN)
+    result = cli.try_login(None, "--force")
+    assert result.returncode == 0, result.stderr
+    assert (cli.creds.parent / "credentials.bak").read_bytes() == first
+    assert (cli.creds.parent / "credentials.bak.1").read_bytes() == second
+    assert "credentials.bak.1" in result.stderr
+    assert cli("whoami").returncode == 0
+
+
+def test_a_file_that_is_not_utf8_is_set_aside_by_login_force_too(cli: Cli) -> None:
+    _broken_file(cli, b'[default]\napi_key = "\xff\xfe"\n')
+    broken = cli("whoami")
+    assert broken.returncode == 1
+    assert "onepin login --force" in broken.stderr
+    assert "\\xff" not in broken.stderr and "0xff" not in broken.stderr  # no byte of it shown
+    assert_no_traceback(broken)
+    assert cli.try_login(None, "--force").returncode == 0
+    assert cli("whoami").returncode == 0
+
+
 def test_usage_exit_codes(cli: Cli) -> None:
     bad_url = cli("whoami", env={"ONEPIN_BASE_URL": "notaurl", "ONEPIN_API_KEY": "x"})
     assert bad_url.returncode == 2
