@@ -30,6 +30,7 @@ __all__ = [
     "active_profile",
     "check_profile",
     "check_rewritable",
+    "chosen_profile",
     "credentials_path",
     "display_path",
     "list_profiles",
@@ -115,8 +116,25 @@ def load_document(path: Path) -> tomlkit.TOMLDocument | None:
     read = read_file(path)
     if read is None:
         return None
-    refuse_loose(path, read[1])
-    return read[0]
+    doc, mode = read
+    if mode & LOOSE:
+        del read, doc  # the secrets stay out of the traceback's locals
+        refuse_loose(path, mode)
+    return doc
+
+
+def chosen_profile(doc: tomlkit.TOMLDocument | None, checked: str | None) -> str:
+    """The profile named (``check_profile`` already), else the file's active one, else default.
+
+    Profile names are checked before a file is read: an error raised with a
+    parsed file in a frame would keep its secrets in the traceback's locals.
+    """
+    return checked or active_in(doc) or PROFILE
+
+
+def _checked(profile: str | None) -> str | None:
+    """``profile`` checked, when one is named."""
+    return None if profile is None else check_profile(profile)
 
 
 def profile_name(
@@ -128,11 +146,11 @@ def profile_name(
     ``path`` is given), else ``default``.
     """
     env = os.environ if env is None else env
-    name = profile if profile is not None else env.get(PROFILE_ENV) or None
+    name = _checked(profile if profile is not None else env.get(PROFILE_ENV) or None)
     if name is None and path is not None:  # only a name is read: a loose file is no bar
         read = read_file(path)
-        name = active_in(None if read is None else read[0])
-    return check_profile(name or PROFILE)
+        return chosen_profile(None if read is None else read[0], None)
+    return name or PROFILE
 
 
 def section_of(doc: tomlkit.TOMLDocument, profile: str, path: Path) -> dict[str, str]:
@@ -156,11 +174,11 @@ def section_of(doc: tomlkit.TOMLDocument, profile: str, path: Path) -> dict[str,
 def load_profile(path: Path | None = None, profile: str | None = None) -> dict[str, str]:
     """The ``api_key`` and ``base_url`` of a profile (the active one), or ``{}`` when absent."""
     path = path or credentials_path()
+    checked = _checked(profile)
     doc = load_document(path)
     if doc is None:
         return {}
-    name = check_profile(profile if profile is not None else active_in(doc) or PROFILE)
-    return section_of(doc, name, path)
+    return section_of(doc, chosen_profile(doc, checked), path)
 
 
 def check_rewritable(path: Path, *, repair: bool = False) -> int | None:
@@ -198,8 +216,9 @@ def save_profile(
 
     api_key = Secret(api_key)  # this frame's local is masked if the write fails
     path = path or credentials_path()
+    checked = _checked(profile)
     with editing(path) as doc:
-        name = check_profile(profile if profile is not None else active_in(doc) or PROFILE)
+        name = chosen_profile(doc, checked)
         section = doc.get(name)
         if not isinstance(section, dict):
             section = tomlkit.table()
@@ -221,10 +240,11 @@ def remove_profile(path: Path | None = None, *, profile: str | None = None) -> b
     the file safer); the caller may repair its mode with ``check_rewritable``.
     """
     path = path or credentials_path()
+    checked = _checked(profile)
     if not path.exists():
         return False
     with editing(path, loose_ok=True) as doc:
-        name = check_profile(profile if profile is not None else active_in(doc) or PROFILE)
+        name = chosen_profile(doc, checked)
         found = name in doc
         if found:
             del doc[name]
@@ -257,10 +277,11 @@ def set_active_profile(profile: str, path: Path | None = None) -> None:
     name = check_profile(profile)
     with editing(path) as doc:
         section = doc.get(name)
-        if not (isinstance(section, dict) and section.get("api_key")):
-            where = display_path(path)
-            raise OnePinConfigurationError(f"No profile [{name}] with a key in {where}")
-        if name == PROFILE:
+        saved = isinstance(section, dict) and bool(section.get("api_key"))
+        if saved and name == PROFILE:
             doc.pop(ACTIVE_PROFILE, None)
-        else:
+        elif saved:
             doc[ACTIVE_PROFILE] = name
+        del section, doc  # raised below, with no parsed file in this frame
+    if not saved:
+        raise OnePinConfigurationError(f"No profile [{name}] with a key in {display_path(path)}")

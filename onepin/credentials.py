@@ -37,10 +37,10 @@ from onepin._profiles import (
     ACTIVE_PROFILE,
     PROFILE,
     PROFILE_ENV,
-    active_in,
     active_profile,
     check_profile,
     check_rewritable,
+    chosen_profile,
     credentials_path,
     display_path,
     list_profiles,
@@ -184,7 +184,7 @@ def resolve_inputs(
         return Credentials(key, url or DEFAULT_BASE_URL, source, given, path, named or PROFILE)
     path = path or credentials_path(env=inputs.environ)
     doc = load_document(path)
-    name = check_profile(named or active_in(doc) or PROFILE)
+    name = chosen_profile(doc, named)
     saved = {} if doc is None else section_of(doc, name, path)
     if not saved.get("api_key"):
         login = "onepin login" if name == PROFILE else f"onepin login --profile {name}"

@@ -6,13 +6,21 @@ import os
 import stat
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from onepin import OnePinConfigurationError
 from onepin._tomlfile import MAX_BYTES
-from onepin.credentials import credentials_path, load_profile, remove_profile, resolve, save_profile
+from onepin.credentials import (
+    credentials_path,
+    load_profile,
+    remove_profile,
+    resolve,
+    save_profile,
+    set_active_profile,
+)
 
 KEY = "op_live_" + "F" * 32
 
@@ -92,3 +100,65 @@ def test_a_symlinked_file_locks_beside_the_link_and_never_dangles(
     assert path.is_symlink() and path.exists()  # the link still points at a file
     assert target.read_text() == ""
     assert sorted(p.name for p in vault.iterdir()) == ["onepin.toml"]
+
+
+def _holders_of(secret: str, error: BaseException) -> list[str]:
+    """Where ``secret`` shows in a raised error: a frame's local, its args, a chained error."""
+    found: list[str] = []
+    chain: BaseException | None = error
+    while chain is not None:
+        if secret in repr(chain.args):
+            found.append(f"{type(chain).__name__}.args")
+        tb = chain.__traceback__
+        while tb is not None:
+            frame = tb.tb_frame
+            for name, value in frame.f_locals.items():
+                if secret in repr(value):
+                    found.append(f"{frame.f_code.co_name}: {name}")
+            tb = tb.tb_next
+        chain = chain.__cause__ or chain.__context__
+    return found
+
+
+OTHER = "op_live_" + "G" * 32
+FAILING_CALLS: dict[str, tuple[bytes, int, Callable[[Path], object]]] = {
+    "invalid TOML": (b'[default]\napi_key = "%s"\n[x\n', 0o600, load_profile),
+    "not UTF-8": (b'[default]\napi_key = "%s"\n\xff\n', 0o600, load_profile),
+    "a bad profile name to read": (
+        b'[default]\napi_key = "%s"\n',
+        0o600,
+        lambda p: load_profile(p, "bad name"),
+    ),
+    "a bad profile name to save": (
+        b'[default]\napi_key = "%s"\n',
+        0o600,
+        lambda p: save_profile(OTHER, None, p, profile="x y"),
+    ),
+    "a bad profile name to remove": (
+        b'[default]\napi_key = "%s"\n',
+        0o600,
+        lambda p: remove_profile(p, profile="x y"),
+    ),
+    "a profile to switch to that is not saved": (
+        b'[default]\napi_key = "%s"\n',
+        0o600,
+        lambda p: set_active_profile("missing", p),
+    ),
+    "a file others can read": (
+        b'[default]\napi_key = "%s"\n',
+        0o644,
+        lambda p: save_profile(OTHER, None, p, profile="x"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FAILING_CALLS))
+def test_no_frame_of_a_failed_call_keeps_the_saved_key(path: Path, case: str) -> None:
+    # (a traceback's locals are what error trackers and rich's tracebacks show)
+    text, mode, call = FAILING_CALLS[case]
+    path.write_bytes(text % KEY.encode())
+    os.chmod(path, mode)
+    with pytest.raises(OnePinConfigurationError) as info:
+        call(path)
+    assert _holders_of(KEY, info.value) == []
+    assert _holders_of(OTHER, info.value) == []
