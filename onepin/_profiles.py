@@ -234,6 +234,8 @@ def save_profile(
 def remove_profile(path: Path | None = None, *, profile: str | None = None) -> bool:
     """Remove a profile's section (all else stays); return whether there was one.
 
+    A removed active profile is no longer the active one (``default`` is again).
+
     The file is removed when nothing else is left in it; a symbolic link and
     its target stay, the target emptied, so the link never dangles. Removing
     a secret from a file that group or others can read is allowed (it makes
@@ -248,6 +250,8 @@ def remove_profile(path: Path | None = None, *, profile: str | None = None) -> b
         found = name in doc
         if found:
             del doc[name]
+        if active_in(doc) == name:  # default is the active one again
+            doc.pop(ACTIVE_PROFILE, None)
     return found
 
 

@@ -53,6 +53,21 @@ def test_switch_makes_a_profile_the_default(cli: Cli) -> None:
     assert "No profile [nope]" in missing.stderr
 
 
+def test_logging_out_of_the_active_profile_makes_default_active_again(cli: Cli) -> None:
+    cli.login()
+    cli.login(cli.emulator.create_key(name="staging-key").api_key, "--profile", "staging")
+    assert cli("auth", "switch", "staging").returncode == 0
+    result = cli("logout")  # the active profile: staging
+    assert result.returncode == 0, result.stderr
+    assert "(profile staging)" in result.stdout
+    saved = tomllib.loads(cli.creds.read_text())
+    assert "active_profile" not in saved and "staging" not in saved
+    assert "Key name: bootstrap" in cli("whoami").stdout
+    assert "default (active)" in cli("auth", "status").stdout
+    assert cli("logout").returncode == 0
+    assert not cli.creds.exists()  # nothing left: no file with a dangling active_profile
+
+
 def test_status_without_any_key_needs_authentication(cli: Cli) -> None:
     result = cli("auth", "status")
     assert result.returncode == 4
