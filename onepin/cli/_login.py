@@ -15,7 +15,7 @@ import click
 from onepin.cli._client import check_environment, key_problem, open_client, with_key
 from onepin.cli._context import COMMON, CONNECTION, WORKSPACE, needs_input, options, settings
 from onepin.cli._errors import INVALID_KEY, CliError, safe_url
-from onepin.cli._output import Output
+from onepin.cli._output import Output, escape
 from onepin.cli._render import fmt, json_fields, show_secret, to_builtins, whoami_fields
 from onepin.cli._scopes import choose_scopes, granted, scope_options
 
@@ -115,7 +115,7 @@ def _key_from_session(
     with open_client(base, refused="Invalid session token") as client:  # a 403 says why
         created = client.api_keys.create(name=name, scopes=granted(client, scopes))
     if not out.json_mode:
-        out.message(f'Created API key "{created.name}" ({created.id}) for this login')
+        out.message(f'Created API key "{escape(created.name)}" ({created.id}) for this login')
     return created
 
 

@@ -142,3 +142,16 @@ def test_json_keeps_names_exact_with_unsafe_characters_escaped(name: str) -> Non
     text = buffer.getvalue()
     assert json.loads(text) == {"name": name}
     assert not UNSAFE.search(text.replace("\n", " "))
+
+
+@pytest.mark.parametrize("name", ["two\nlines", "red\x1b[31mtext"])
+def test_the_key_a_session_login_creates_is_named_on_one_line(cli: Cli, name: str) -> None:
+    result = cli(
+        "login", "--session-token", "--key-name", name, "--scope", "voices:read",
+        "--base-url", cli.server.base_url, stdin=cli.emulator.bootstrap.session_token + "\n",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    created = [line for line in result.stderr.splitlines() if "Created API key" in line]
+    assert len(created) == 1
+    assert f'"{name.encode("unicode_escape").decode()}"' in created[0]  # escaped, on one line
+    assert not UNSAFE.search(result.stderr)
