@@ -118,7 +118,7 @@ def url_problem(text: str) -> str | None:
         )
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return (
-            f"{text!r} is not an http(s) URL: give one like https://api.onepin.ai "
+            f"{safe_url(text)!r} is not an http(s) URL: give one like https://api.onepin.ai "
             "or http://localhost:8000"
         )
     return None

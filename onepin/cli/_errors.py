@@ -14,9 +14,12 @@ the first time a failure is described, never when the CLI starts.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from onepin._constants import KEY_PREFIX
 
 __all__ = [
     "EXIT_AUTH",
@@ -75,10 +78,22 @@ class Failure:
     exit_code: int = 1
 
 
+_SECRET = re.compile(re.escape(KEY_PREFIX) + r"[A-Za-z0-9]*|sess_[A-Za-z0-9_-]*")
+"""An API key or a session token, pasted where a URL goes."""
+
+
 def safe_url(url: str) -> str:
-    """``url`` as it may be shown: a ``user:password@`` part is left out."""
+    """``url`` as it may be shown: a ``user:password@`` part is left out.
+
+    An API key or a session token in it (pasted where the URL goes) shows only
+    as its masked preview.
+    """
     from urllib.parse import urlsplit, urlunsplit
 
+    if _SECRET.search(url):
+        from onepin._secret import mask
+
+        url = _SECRET.sub(lambda found: mask(found[0]), url)
     try:
         parts = urlsplit(url)
     except ValueError:

@@ -173,6 +173,26 @@ def test_usage_exit_codes(cli: Cli) -> None:
     assert "4 authentication" in help_text and "3 audit findings" in help_text
 
 
+def test_a_key_given_as_the_url_is_not_shown(cli: Cli) -> None:
+    key = cli.emulator.bootstrap.api_key
+    token = cli.emulator.bootstrap.session_token
+    for env in (
+        {"ONEPIN_BASE_URL": key, "ONEPIN_API_KEY": key},
+        {"ONEPIN_BASE_URL": token, "ONEPIN_API_KEY": key},
+    ):
+        result = cli("whoami", "-v", env=env)
+        assert result.returncode == 2, result.stderr
+        assert "ONEPIN_BASE_URL" in result.stderr
+        assert key[8:] not in result.stdout + result.stderr
+        assert token[5:] not in result.stdout + result.stderr
+    flag = cli("whoami", "--base-url", key, env={"ONEPIN_API_KEY": key})
+    assert flag.returncode == 2
+    assert "op_live_…" + key[-4:] in flag.stderr and key not in flag.stderr
+    in_path = cli("whoami", "--base-url", f"http://127.0.0.1:1/{key}", env={"ONEPIN_API_KEY": key})
+    assert in_path.returncode == 1
+    assert "Cannot reach" in in_path.stderr and key not in in_path.stderr
+
+
 def test_no_input_never_prompts_in_other_commands(cli: Cli) -> None:
     cli.login()
     cli.emulator.create_key(name="victim")
