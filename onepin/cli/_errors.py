@@ -23,7 +23,6 @@ from onepin._constants import KEY_PREFIX
 
 __all__ = [
     "EXIT_AUTH",
-    "EXIT_CODES",
     "EXIT_FAILURE",
     "EXIT_USAGE",
     "INVALID_KEY",
@@ -37,14 +36,10 @@ __all__ = [
 EXIT_FAILURE = 1
 """An API or runtime failure."""
 EXIT_USAGE = 2
-"""A usage error: a bad flag, variable or profile name, a prompt declined or not allowed."""
+"""A usage error: a bad flag, variable or profile name, a prompt declined or not allowed
+(``onepin --help`` lists every exit status)."""
 EXIT_AUTH = 4
 """Authentication required: no key found, or the key (or session token) was refused."""
-EXIT_CODES = (
-    "Exit codes: 0 ok, 1 failure, 2 usage error or cancelled, 3 audit findings, "
-    "4 authentication required, 130 interrupted."
-)
-"""The exit statuses, as ``onepin --help`` documents them."""
 
 INVALID_KEY = "Invalid API key. Generate one at https://app.onepin.ai/settings/api-keys"
 """The documented message for a key the API refuses."""
@@ -58,7 +53,7 @@ class CliError(Exception):
         message: str,
         *,
         code: str = "ERROR",
-        exit_code: int = 1,
+        exit_code: int = EXIT_FAILURE,
         request_id: str | None = None,
     ) -> None:
         super().__init__(message)
@@ -75,7 +70,7 @@ class Failure:
     message: str
     code: str
     request_id: str | None = None
-    exit_code: int = 1
+    exit_code: int = EXIT_FAILURE
 
 
 _SECRET = re.compile(re.escape(KEY_PREFIX) + r"[A-Za-z0-9]*|sess_[A-Za-z0-9_-]*")

@@ -9,7 +9,7 @@ import click
 
 from onepin.cli._client import key_fix
 from onepin.cli._context import needs_input
-from onepin.cli._errors import CliError
+from onepin.cli._errors import EXIT_USAGE, CliError
 from onepin.cli._output import Output, escape
 
 if TYPE_CHECKING:
@@ -44,20 +44,23 @@ def guard_own_key(calls: KeyCalls, target: ApiKey, force: bool, verb: str) -> bo
     return in_use
 
 
-def confirm(question: str, yes: bool, verb: str) -> None:
-    """Ask ``question`` on a terminal unless ``yes``; when piped, ``--yes`` is required."""
+def confirm(question: str, yes: bool, verb: str, *, flag: str = "--yes") -> None:
+    """Ask ``question`` on a terminal unless ``yes``; when piped, ``flag`` is required.
+
+    The time spent answering does not count against ``--timeout``; a no is exit 2.
+    """
     if yes:
         return
     if not sys.stdin.isatty():
-        raise click.UsageError(f"refusing to {verb} without confirmation: pass --yes")
-    needs_input(f"a confirmation to {verb} (pass --yes)")
+        raise click.UsageError(f"refusing to {verb} without confirmation: pass {flag}")
+    needs_input(f"a confirmation to {verb} (pass {flag})")
     from onepin.cli._context import settings
     from onepin.cli._deadline import command_clock
 
     with command_clock(settings().timeout).paused():
         agreed = click.confirm(question, err=True)
     if not agreed:
-        raise CliError(f"Cancelled; nothing was {verb}d.", code="CANCELLED", exit_code=2)
+        raise CliError(f"Cancelled; nothing was {verb}d.", code="CANCELLED", exit_code=EXIT_USAGE)
 
 
 def gone_credentials_note(creds: Credentials) -> str:

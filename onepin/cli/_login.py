@@ -15,6 +15,7 @@ import click
 from onepin.cli._client import check_environment, key_problem, open_client, with_key
 from onepin.cli._context import COMMON, CONNECTION, WORKSPACE, needs_input, options, settings
 from onepin.cli._errors import INVALID_KEY, CliError, safe_url
+from onepin.cli._guard import confirm
 from onepin.cli._output import Output, escape
 from onepin.cli._render import fmt, json_fields, show_secret, to_builtins, whoami_fields
 from onepin.cli._scopes import choose_scopes, granted, scope_options
@@ -99,13 +100,9 @@ def _confirm_replace(path: Path, profile: str, new_key: str, force: bool) -> Non
     if force:
         return
     old = load_profile(path, profile).get("api_key")
-    if not old or old == new_key:
-        return
-    question = f"Replace the key saved in profile {profile} ({mask(old)})?"
-    if not sys.stdin.isatty() or settings().no_input:
-        raise click.UsageError(f"profile {profile} already has a key: pass --force to replace it")
-    if not click.confirm(question, err=True):
-        raise CliError("Cancelled; the saved key is unchanged.", code="CANCELLED", exit_code=2)
+    if old and old != new_key:
+        question = f"Replace the key saved in profile {profile} ({mask(old)})?"
+        confirm(question, False, "replace", flag="--force")
 
 
 def _key_from_session(

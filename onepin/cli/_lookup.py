@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import click
 
 from onepin.cli._context import settings
-from onepin.cli._errors import CliError
+from onepin.cli._errors import EXIT_USAGE, CliError
 from onepin.cli._manage import key_calls, manager, names_cache
 from onepin.cli._output import escape
 from onepin.cli._render import fmt, key_status
@@ -117,7 +117,7 @@ def _by_id_prefix(ref: str, keys: list[ApiKey], write: bool) -> ApiKey:
             f'The id prefix "{ref}" matches {len(keys)} keys; give more of the id:\n'
             + _listing(keys),
             code="AMBIGUOUS_ID",
-            exit_code=2,
+            exit_code=EXIT_USAGE,
         )
     if write and key_status(keys[0]) == "revoked":
         raise _revoked(keys[0])
