@@ -25,7 +25,7 @@ import threading
 import time
 from contextvars import ContextVar, Token
 from types import TracebackType
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, Self
 
 import httpx
 
@@ -126,6 +126,11 @@ class _DeadlineClock:
         self._end = None if seconds is None else time.monotonic() + seconds
         self._call = call
 
+    @classmethod
+    def for_call(cls, seconds: float | None, call: Attempts) -> Self | None:
+        """The deadline ``call`` runs under (``seconds``, the client's), or None for none."""
+        return None if seconds is None else cls(seconds, call)
+
     def remaining(self) -> float | None:
         """Seconds left (may be negative), or None without a deadline."""
         return None if self._end is None else self._end - time.monotonic()
@@ -207,12 +212,28 @@ class Deadline(_DeadlineClock):
 
     Inside the ``with`` block every socket read and write of the client's own
     pool is capped too (see :func:`io_timeout`), so a server that answers one
-    byte at a time cannot hold a call past its deadline.
+    byte at a time cannot hold a call past its deadline. Nested in another
+    (a call's inside its listing's), it ends when the earlier of the two does.
     """
 
     _token: Token[float | None] | None = None
 
+    @classmethod
+    def for_call(cls, seconds: float | None, call: Attempts) -> Self | None:
+        """As the async one, and also when a deadline around the call is running.
+
+        A listing's ``deadline=`` is such one: with no cancellation, the call's
+        attempts, retries and waits must know when it ends themselves.
+        """
+        if seconds is None and _IO_END.get() is None:
+            return None
+        return cls(seconds, call)
+
     def __enter__(self) -> Deadline:
+        outer = _IO_END.get()  # a deadline around this one (a listing's) ending first
+        if outer is not None and (self._end is None or outer < self._end):
+            self._end = outer
+            self.seconds = max(outer - time.monotonic(), 0.0)
         if self._end is not None:
             self._token = _IO_END.set(self._end)
         return self

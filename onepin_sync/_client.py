@@ -244,9 +244,10 @@ class OnePinClient:
             idempotent=idempotent,
             idempotency_key=idempotency_key,
         )
-        if options.deadline is None:
+        deadline = Deadline.for_call(options.deadline, call)
+        if deadline is None:
             return self._send(call, decoder, None, paced)
-        with Deadline(options.deadline, call) as deadline:
+        with deadline:
             return self._send(call, decoder, deadline, paced)
 
     def _send(

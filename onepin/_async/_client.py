@@ -242,9 +242,10 @@ class OnePinClient:
             idempotent=idempotent,
             idempotency_key=idempotency_key,
         )
-        if options.deadline is None:
+        deadline = AsyncDeadline.for_call(options.deadline, call)
+        if deadline is None:
             return await self._send(call, decoder, None, paced)
-        async with AsyncDeadline(options.deadline, call) as deadline:
+        async with deadline:
             return await self._send(call, decoder, deadline, paced)
 
     async def _send(

@@ -377,6 +377,34 @@ async def test_the_clients_deadline_still_bounds_each_page(server: RunningEmulat
         server.emulator.clear_faults()
 
 
+@pytest.mark.parametrize("client_deadline", [None, 10.0])
+async def test_a_listing_deadline_shorter_than_the_clients_wins(
+    server: RunningEmulator, client_deadline: float | None
+) -> None:
+    """The stream's own deadline cuts a slow page short, the client's longer one set or not.
+
+    Retries and their waits included: a page's call never outlasts the listing's end.
+    """
+    server.emulator.seed_keys(99)
+    token = server.emulator.bootstrap.session_token
+    # Every page after the first is slow (injected before: the window may run ahead).
+    server.emulator.inject(Fault.latency(3, path=KEYS, times=None, after=1))
+    async with OnePinClient(token, base_url=server.base_url, deadline=client_deadline) as client:
+        got: list[str] = []
+
+        async def drain() -> None:
+            async for key in client.api_keys.list(page_size=10, deadline=0.5):
+                got.append(key.id)
+
+        started = time.monotonic()
+        with pytest.raises(APITimeoutError, match=r"listing's deadline of 0\.5s"):
+            await drain()
+        elapsed = time.monotonic() - started
+        server.emulator.clear_faults()
+    assert len(got) == 10  # the first page, fast; then the slow one, cut short
+    assert elapsed < 1.0  # not the 3 s the slow page takes, nor a retry's wait after the end
+
+
 async def test_closing_the_client_ends_an_open_block_with_the_closed_error(
     server: RunningEmulator,
 ) -> None:

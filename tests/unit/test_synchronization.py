@@ -11,7 +11,7 @@ import pytest
 from tenacity import RetryCallState, Retrying
 
 from onepin import APITimeoutError
-from onepin._synchronization import AsyncThreadLock, Deadline, ThreadLock
+from onepin._synchronization import AsyncThreadLock, Deadline, ThreadLock, io_timeout
 
 
 def state_before_sleeping(seconds: float) -> RetryCallState:
@@ -46,6 +46,21 @@ def test_an_expired_deadline_refuses_the_next_attempt() -> None:
     time.sleep(0.02)
     with pytest.raises(APITimeoutError, match=r"deadline of 0\.01s"):
         deadline.attempt_timeout(httpx.Timeout(5.0))
+
+
+def test_a_nested_longer_deadline_keeps_the_earlier_end() -> None:
+    """A call's deadline inside a listing's shorter one: sockets are capped to the earlier end."""
+    assert io_timeout(None) is None
+    with Deadline(0.1):
+        with Deadline(10):
+            left = io_timeout(30.0)
+            assert left is not None and left <= 0.1
+        left = io_timeout(30.0)
+        assert left is not None and left <= 0.1
+        with Deadline(0.05):  # an inner shorter one still wins inside it
+            left = io_timeout(30.0)
+            assert left is not None and left <= 0.05
+    assert io_timeout(30.0) == 30.0
 
 
 def test_the_lock_pair_has_one_shape() -> None:
