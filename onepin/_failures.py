@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     import httpx
 
 __all__ = [
+    "finite_number",
     "from_http_error",
     "from_response",
     "from_transport",
@@ -151,17 +152,17 @@ def retry_after_seconds(headers: Mapping[str, str] | httpx.Headers) -> float | N
     """The wait a response asks for: ``retry-after-ms``, else ``Retry-After``; None if absent."""
     raw_ms = headers.get("retry-after-ms")
     if raw_ms is not None:
-        ms = _finite(raw_ms)
+        ms = finite_number(raw_ms)
         if ms is not None:
             return max(0.0, ms / 1000.0)
     raw = headers.get("retry-after")
     if raw is None:
         return None
-    seconds = _finite(raw)
+    seconds = finite_number(raw)
     if seconds is not None:
         return max(0.0, seconds)
-    if _is_number(raw):  # "inf", "nan": a number, but no wait one can sleep
-        return None
+    # Else an HTTP date. "inf" and "nan" (numbers, but no wait one can sleep) are no
+    # date either: they end as None below.
     import email.utils
 
     try:
@@ -171,22 +172,17 @@ def retry_after_seconds(headers: Mapping[str, str] | httpx.Headers) -> float | N
     return max(0.0, when - time.time())
 
 
-def _finite(raw: str) -> float | None:
-    """``raw`` as a finite float, else None."""
+def finite_number(raw: str) -> float | None:
+    """A header's number as a finite float; None if it is not one.
+
+    ``inf``, ``nan`` and ``1e999`` parse as floats, but ask for no wait and
+    name no window: they count as a header that is not a number.
+    """
     try:
         value = float(raw)
     except ValueError:
         return None
     return value if math.isfinite(value) else None
-
-
-def _is_number(raw: str) -> bool:
-    """Whether ``raw`` parses as a float at all (finite or not)."""
-    try:
-        float(raw)
-    except ValueError:
-        return False
-    return True
 
 
 def from_transport(exc: httpx.TransportError, *, idempotent: bool) -> APIConnectionError:

@@ -6,6 +6,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from onepin._failures import finite_number
+
 __all__ = ["RateLimitPacer", "seconds_until_reset"]
 
 EPOCH_AFTER = 365 * 24 * 3600.0
@@ -13,14 +15,14 @@ EPOCH_AFTER = 365 * 24 * 3600.0
 
 
 def seconds_until_reset(reset: str, now_epoch: float) -> float:
-    """``X-RateLimit-Reset`` as seconds from now (``ValueError`` if not a number).
+    """``X-RateLimit-Reset`` as seconds from now (``ValueError`` if not a finite number).
 
     Servers send either the seconds until the window resets (the contract, the
     emulator) or the epoch time it resets at (what the official SDK 0.7.1
     reads); a value above a year of seconds is taken as an epoch.
     """
-    value = float(reset)
-    if value != value:  # NaN
+    value = finite_number(reset)
+    if value is None:  # not a number, or inf or nan: no window at all
         raise ValueError(reset)
     return max(0.0, value - now_epoch) if value > EPOCH_AFTER else value
 

@@ -166,7 +166,8 @@ headers = st.fixed_dictionaries(
         | ascii_text,
         "retry-after-ms": st.sampled_from(["0", "-5", "inf", "10"]) | ascii_text,
         "x-ratelimit-remaining": st.sampled_from(["0", "-1", "1", "nan"]) | ascii_text,
-        "x-ratelimit-reset": st.sampled_from(["0", "1e308", "-3", "inf", "nan"]) | ascii_text,
+        "x-ratelimit-reset": st.sampled_from(["0", "1e308", "-3", "inf", "-inf", "1e999", "nan"])
+        | ascii_text,
         "x-request-id": ascii_text,
         "x-onepin-required-version": ascii_text,
     },

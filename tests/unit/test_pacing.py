@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
+import math
+import re
 
-from onepin._pacing import RateLimitPacer
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from onepin._pacing import RateLimitPacer, seconds_until_reset
 
 
 class Clock:
@@ -111,3 +116,52 @@ def test_one_header_alone_changes_nothing() -> None:
     pacer.observe("10", "5")
     pacer.observe("3", None)
     assert pacer.budget == 10
+
+
+NOT_FINITE = ["inf", "-inf", "nan", "1e999", "-1e999", "Infinity", "+NaN"]
+
+
+@pytest.mark.parametrize("reset", NOT_FINITE)
+@pytest.mark.parametrize("remaining", ["0", "5"])
+def test_a_reset_that_is_not_a_finite_number_is_ignored(remaining: str, reset: str) -> None:
+    """``inf`` and ``nan`` parse as floats, but name no window: as an invalid header, ignored."""
+    with pytest.raises(ValueError, match=re.escape(reset)):
+        seconds_until_reset(reset, Wall()())
+    clock = Clock()
+    pacer = RateLimitPacer(clock, wall=Wall())
+    pacer.observe(remaining, reset)
+    assert [pacer.reserve() for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert pacer.budget is None
+    pacer.observe("10", "5")  # a valid pair after it paces as ever
+    assert [pacer.reserve() for _ in range(2)] == pytest.approx([0.0, 0.5])
+    pacer.observe(remaining, reset)  # and a bad one then changes nothing
+    assert pacer.reserve() == pytest.approx(1.0)
+    pacer.observe(None, None)
+    clock.now += 2.0
+    assert pacer.reserve() == 0.0
+
+
+header_number = (
+    st.sampled_from(NOT_FINITE)
+    | st.floats(-1e12, 1e12).map(repr)  # finite: seconds, or an epoch ahead or behind
+    | st.integers(-(10**20), 10**20).map(str)
+    | st.text(max_size=12)
+)
+
+
+@given(
+    headers=st.lists(st.tuples(st.none() | header_number, st.none() | header_number), max_size=6),
+    steps=st.lists(st.floats(0, 1e6), max_size=6),
+)
+def test_the_pacer_always_hands_out_a_finite_wait(
+    headers: list[tuple[str | None, str | None]], steps: list[float]
+) -> None:
+    """Whatever rate-limit headers come, every wait handed out is finite and not negative."""
+    clock = Clock()
+    pacer = RateLimitPacer(clock, wall=Wall())
+    for (remaining, reset), step in zip(headers, [*steps, *[0.0] * len(headers)], strict=False):
+        pacer.observe(remaining, reset)
+        clock.now += step
+        wait = pacer.reserve()
+        assert math.isfinite(wait)
+        assert wait >= 0.0
