@@ -113,8 +113,6 @@ class ListingCursor:
         """True once the listing has reached its end (or ``until``)."""
         self.total: int | None = None
         """The server's last count of the ``status=all`` view (None: not counted)."""
-        self.pages_left: int | None = None
-        """Pages still to plan, by the last count (None: unknown)."""
 
     @classmethod
     def for_shard(cls, shard: KeyRange, page_size: int) -> ListingCursor:
@@ -176,7 +174,7 @@ class ListingCursor:
             return 0
         if self.total is None or self._anchor is None or self._searching:
             return None
-        return max(0, -(-(self._end() - self._next) // (self._size - 1 or 1)))
+        return max(0, -(-(self._end() - self._next) // (self._size - 1)))  # _size >= 2
 
     def take(self, ticket: Ticket, page: Page[ApiKey]) -> list[ApiKey]:
         """The keys of ``page`` (fetched for ``ticket``) to yield; the plan moves on.

@@ -19,11 +19,11 @@ from typing import Any
 
 import httpx
 
+# First: importing the backends defers trio (``onepin._startup``), then imports httpcore.
 from onepin._backends import BoundedBackend, CheapCheckBackend
-from onepin._startup import defer_trio
 
-defer_trio()
-import httpcore  # noqa: E402 - after defer_trio(), which it must follow
+# isort: split
+import httpcore
 
 __all__ = ["LIMITS", "AsyncTransport", "Transport"]
 

@@ -181,6 +181,29 @@ def test_a_server_serving_smaller_pages_is_followed() -> None:
     assert got == [k.id for k in view.rows]
 
 
+def test_pages_stay_at_least_two_rows_whatever_is_asked_or_served() -> None:
+    """One row overlaps the page before, so a page is never under two rows (its stride never 0)."""
+    view = View(40)
+    cursor = ListingCursor(page_size=1, status="all")
+    assert cursor.page_size == 2
+    first = cursor.plan(4)[0]
+    cursor.take(first, view.page(first))
+    assert cursor.remaining_pages() == 38  # rows 1..38 past the anchor, one new row a page
+    assert drain(cursor, view, width=4) == [k.id for k in view.rows[2:]]
+
+    class OneRow(View):
+        def page(self, ticket: Ticket) -> Page[ApiKey]:
+            page = view.page(Ticket(ticket.offset, 1, ticket.generation))
+            return Page(
+                items=page.items, offset=page.offset, limit=1, total=page.total, next=page.next
+            )
+
+    cursor = ListingCursor(page_size=20, status="all")
+    first = cursor.plan(1)[0]
+    cursor.take(first, OneRow(0).page(first))  # a server serving single rows
+    assert cursor.page_size == 20  # is not followed below two
+
+
 def test_stale_tickets_are_ignored() -> None:
     view = View(300)
     cursor = ListingCursor(page_size=10, status="all")
