@@ -26,6 +26,7 @@ __all__ = [
     "PROFILE",
     "PROFILE_ENV",
     "PROFILE_NAME",
+    "NoHomeError",
     "active_in",
     "active_profile",
     "check_profile",
@@ -52,10 +53,14 @@ PROFILE_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 """A valid profile name."""
 
 
+class NoHomeError(OnePinConfigurationError):
+    """There is no home directory, so no credentials file: none can be read or saved."""
+
+
 def _home(env: Mapping[str, str]) -> Path:
     home = env.get("HOME")
     if home == "":
-        raise OnePinConfigurationError(
+        raise NoHomeError(
             "HOME is empty, so there is no place for ~/.onepin/credentials: "
             "set HOME to your home directory"
         )
@@ -64,9 +69,7 @@ def _home(env: Mapping[str, str]) -> Path:
     try:
         return Path.home()
     except (RuntimeError, KeyError):
-        raise OnePinConfigurationError(
-            "No home directory found for ~/.onepin/credentials: set HOME"
-        ) from None
+        raise NoHomeError("No home directory found for ~/.onepin/credentials: set HOME") from None
 
 
 def credentials_path(

@@ -105,13 +105,20 @@ def _read_token() -> tuple[str, str] | None:
     return (text, SESSION_TOKEN_ENV) if text else None
 
 
-def _has_own_key() -> bool:
-    from onepin.credentials import API_KEY_ENV, load_profile
+def _own_credentials() -> Credentials | None:
+    """The key the CLI would use on its own, which the own-key guard protects; if any.
 
-    current = settings()
-    if current.api_key or os.environ.get(API_KEY_ENV):
-        return True
-    return bool(load_profile(profile=current.profile).get("api_key"))
+    Managing keys with a session token needs none: no key saved, or no home
+    directory, only means there is no own key to guard. (A credentials file
+    that cannot be read is still an error: it is left to be fixed.)
+    """
+    from onepin._profiles import NoHomeError
+    from onepin.credentials import NoCredentialsError
+
+    try:
+        return current_credentials()
+    except (NoCredentialsError, NoHomeError):
+        return None
 
 
 def manager() -> Manager:
@@ -125,8 +132,7 @@ def manager() -> Manager:
         creds = current_credentials()
         result = Manager(creds, creds, None)
     else:
-        own = current_credentials() if _has_own_key() else None
-        result = Manager(session_credentials(session[0]), own, session[1])
+        result = Manager(session_credentials(session[0]), _own_credentials(), session[1])
     del session  # no local of ours keeps the token past here
     meta[_MANAGER] = result
     return result

@@ -124,3 +124,12 @@ def test_a_session_token_alone_needs_no_saved_key(cli: Cli) -> None:
     assert result.stdout.split("\t")[1] == "bootstrap"
     audit = cli("api-keys", "audit", "--base-url", cli.server.base_url, "--exit-zero")
     assert audit.returncode == 0, audit.stderr
+
+
+def test_a_session_token_needs_no_home_nor_the_named_profile_saved(cli: Cli) -> None:
+    cli.login()  # [default] saved; the commands below name no saved profile, or have no home
+    for env in ({"HOME": ""}, {"ONEPIN_PROFILE": "elsewhere"}):
+        result = cli("api-keys", "get", "bootstrap", "--json", "name", env=env)
+        assert result.returncode == 0, (env, result.stderr)
+        assert json.loads(result.stdout) == {"name": "bootstrap"}
+        assert_no_traceback(result)
