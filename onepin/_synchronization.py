@@ -27,12 +27,13 @@ from contextvars import ContextVar, Token
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, Self
 
+import anyio
+import anyio.lowlevel
 import httpx
 
 from onepin._exceptions import APITimeoutError
 
 if TYPE_CHECKING:
-    import anyio
     from tenacity import RetryCallState
 
 __all__ = [
@@ -51,13 +52,8 @@ __all__ = [
 ]
 
 
-# anyio is imported where it is used, not here: the blocking client never needs it.
-
-
 async def async_sleep(seconds: float) -> None:
     """Sleep on whichever event loop runs us (asyncio or trio)."""
-    import anyio
-
     await anyio.sleep(seconds)
 
 
@@ -170,8 +166,6 @@ class AsyncDeadline(_DeadlineClock):
 
     async def __aenter__(self) -> AsyncDeadline:
         if self.seconds is not None:
-            import anyio
-
             self._scope = anyio.move_on_after(self.seconds)
             self._scope.__enter__()
         return self
@@ -278,8 +272,6 @@ class AsyncGate:
     def __init__(self, limit: int | None) -> None:
         self._semaphore: anyio.Semaphore | None = None
         if limit is not None:
-            import anyio
-
             self._semaphore = anyio.Semaphore(limit, fast_acquire=True)
 
     async def acquire(self, pool_timeout: float | None) -> None:
@@ -287,8 +279,6 @@ class AsyncGate:
         semaphore = self._semaphore
         if semaphore is None:
             return
-        import anyio
-
         try:
             semaphore.acquire_nowait()
         except anyio.WouldBlock:
@@ -330,8 +320,6 @@ def _gate_timeout(pool_timeout: float | None) -> httpx.PoolTimeout:
 
 def async_running_loop() -> object:
     """The event loop running this call (asyncio's loop, trio's token): a pool's home."""
-    import anyio.lowlevel
-
     return anyio.lowlevel.current_token().native_token
 
 
