@@ -71,9 +71,10 @@ class RateLimitPacer:
         that once listed with a limited key is not paced at that old rate for good.
         """
         if remaining is None and reset is None:
-            with self._lock:
-                self._interval = 0.0
-                self.budget = None
+            if self._interval or self.budget is not None:  # else nothing to forget: no lock
+                with self._lock:
+                    self._interval = 0.0
+                    self.budget = None
             return
         if remaining is None or reset is None:
             return

@@ -352,9 +352,8 @@ class OnePinClient:
             raise from_transport(exc, idempotent=call.idempotent) from exc
         headers = response.headers
         log_attempt(call, response.status_code, t0, headers)
-        remaining = headers.get("x-ratelimit-remaining")  # sent for a rate-limited key
-        reset = None if remaining is None else headers.get("x-ratelimit-reset")
-        self._pacer.observe(remaining, reset)
+        # sent for a rate-limited key
+        self._pacer.observe(headers.get("x-ratelimit-remaining"), headers.get("x-ratelimit-reset"))
         if response.is_success:
             return decode(decoder, response, idempotent=call.idempotent)
         error = from_response(response, outcome_unknown=not call.idempotent)
