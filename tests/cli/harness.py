@@ -67,8 +67,8 @@ class Cli:
     ) -> Result:
         """``onepin *args`` with ``stdin`` piped in; in-process unless ``process``.
 
-        The command sees exactly ``self.env`` updated by ``env`` (where an empty
-        value of None unsets the variable).
+        The command sees exactly ``self.env`` updated by ``env`` (where None
+        unsets a variable).
         """
         merged = {k: v for k, v in {**self.env, **(env or {})}.items() if v is not None}
         if process:
@@ -87,7 +87,7 @@ class Cli:
             try:
                 code = main(list(args))
             except SystemExit as exc:  # what the process would have exited with
-                code = exc.code if isinstance(exc.code, int) else 1
+                code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
             sys.stdout.flush()
             sys.stderr.flush()
             return subprocess.CompletedProcess(
