@@ -79,14 +79,13 @@ class Emulator(EmulatorState):
         )
         """The arguments this emulator was built with."""
         super().__init__(
-            store=Store(rate_limit_window=rate_limit_window),
+            store=Store(rate_limit_window=rate_limit_window, rate_limit_reset=rate_limit_reset),
             admin_token=admin_token or "emu_admin_" + secrets.token_urlsafe(24),
             latency=latency,
             count_total=count_total,
             key_management=key_management,
             whoami_shape=whoami_shape,
         )
-        self.store.limiter.reset_as_epoch = rate_limit_reset == "epoch"
         if seed_keys:
             self.seed_keys(seed_keys, seed=seed)
         self.app = EmulatorASGI(self)

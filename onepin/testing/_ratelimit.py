@@ -25,10 +25,16 @@ class RateLimiter:
     A key limited to ``L`` a minute gets ``ceil(L * window / 60)`` requests a window.
     """
 
-    def __init__(self, window: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        window: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        reset_as_epoch: bool = False,
+    ) -> None:
         self.window = window
         self.clock = clock
-        self.reset_as_epoch = False
+        self.reset_as_epoch = reset_as_epoch
         """Send ``X-RateLimit-Reset`` as an epoch time (whole seconds) instead of seconds left."""
         self._lock = threading.Lock()
         self._windows: dict[str, _Window] = {}
@@ -46,9 +52,10 @@ class RateLimiter:
             if state is None or now - state.start >= window:
                 state = self._windows[key_id] = _Window(start=now)
             reset = max(0.0, state.start + window - now)
-            sent = f"{reset:.3f}".rstrip("0").rstrip(".") or "0"
             if self.reset_as_epoch:
                 sent = str(math.ceil(time.time() + reset))
+            else:
+                sent = f"{reset:.3f}".rstrip("0").rstrip(".") or "0"
             headers = {"X-RateLimit-Limit": str(limit), "X-RateLimit-Reset": sent}
             if state.count >= limit:
                 headers["X-RateLimit-Remaining"] = "0"

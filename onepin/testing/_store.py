@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 import msgspec
 
 from onepin._constants import KEY_PREFIX
+from onepin.testing._options import ResetFormat
 from onepin.testing._problems import Problem
 from onepin.testing._ratelimit import RateLimiter
 from onepin.testing._records import (
@@ -53,10 +54,13 @@ class Store:
         self,
         *,
         rate_limit_window: float = 60.0,
+        rate_limit_reset: ResetFormat = "seconds",
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.lock = threading.RLock()
-        self.limiter = RateLimiter(rate_limit_window, clock)
+        self.limiter = RateLimiter(
+            rate_limit_window, clock, reset_as_epoch=rate_limit_reset == "epoch"
+        )
         self._workspaces: dict[str, Workspace] = {}
         self._users: dict[str, User] = {}
         self._user_by_uuid: dict[str, str] = {}
