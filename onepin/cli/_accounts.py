@@ -13,25 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from onepin.cli._context import COMMON, options, settings
+from onepin.cli._context import COMMON, complete_profiles, options, settings
 from onepin.cli._errors import EXIT_AUTH, CliError, safe_url
 from onepin.cli._render import json_fields, status_fields
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-__all__ = ["auth", "profile_names"]
-
-
-def profile_names() -> list[str]:
-    """The names of the profiles saved in the credentials file (none when it cannot be read)."""
-    from onepin._exceptions import OnePinConfigurationError
-    from onepin.credentials import credentials_path, list_profiles
-
-    try:
-        return [name for name, _ in list_profiles(credentials_path())]
-    except OnePinConfigurationError:
-        return []
+__all__ = ["auth"]
 
 
 def _status() -> dict[str, Any]:
@@ -126,9 +115,7 @@ def status() -> None:
 @click.argument(
     "name",
     metavar="PROFILE",
-    shell_complete=lambda ctx, param, incomplete: [
-        name for name in profile_names() if name.startswith(incomplete)
-    ],
+    shell_complete=lambda ctx, param, incomplete: complete_profiles(incomplete),
 )
 @options(COMMON)
 def switch(name: str) -> None:

@@ -41,10 +41,18 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def complete_profiles(incomplete: str) -> list[str]:
-    """The saved profile names starting with ``incomplete`` (shell completion of --profile)."""
-    from onepin.cli._accounts import profile_names
+    """The saved profile names starting with ``incomplete`` (shell completion of a profile).
 
-    return [name for name in profile_names() if name.startswith(incomplete)]
+    None when the credentials file cannot be read (or there is no home).
+    """
+    from onepin._exceptions import OnePinConfigurationError
+    from onepin.credentials import credentials_path, list_profiles
+
+    try:
+        saved = list_profiles(credentials_path())
+    except OnePinConfigurationError:
+        return []
+    return [name for name, _ in saved if name.startswith(incomplete)]
 
 
 Flag = tuple[tuple[str, ...], dict[str, Any]]
