@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from onepin.cli._context import COMMON, complete_profiles, options, settings
+from onepin.cli._client import check_environment
+from onepin.cli._context import COMMON, checked_profile, complete_profiles, options, settings
 from onepin.cli._errors import EXIT_AUTH, CliError, safe_url
 from onepin.cli._render import json_fields, status_fields
 
@@ -31,20 +32,18 @@ def _status() -> dict[str, Any]:
     from onepin.credentials import (
         API_KEY_ENV,
         BASE_URL_ENV,
-        PROFILE,
-        PROFILE_ENV,
-        active_profile,
         credentials_path,
         display_path,
         list_profiles,
+        profile_name,
     )
 
+    check_environment()
     try:
         path: Path | None = credentials_path()
     except OnePinConfigurationError:  # no home directory: no file, an env key may still be set
         path = None
-    active = active_profile(path) if path is not None else None
-    chosen = settings().profile or os.environ.get(PROFILE_ENV) or active or PROFILE
+    chosen = profile_name(settings().profile, path=path)
     env_url = os.environ.get(BASE_URL_ENV)
     profiles = [
         {
@@ -115,6 +114,7 @@ def status() -> None:
 @click.argument(
     "name",
     metavar="PROFILE",
+    callback=lambda ctx, param, value: checked_profile(value),
     shell_complete=lambda ctx, param, incomplete: complete_profiles(incomplete),
 )
 @options(COMMON)
@@ -129,17 +129,10 @@ def switch(name: str) -> None:
       onepin auth switch staging
       onepin auth switch default
     """  # noqa: D301 - \b keeps click from rewrapping the examples
-    from onepin.credentials import (
-        PROFILE_ENV,
-        check_rewritable,
-        credentials_path,
-        set_active_profile,
-    )
+    from onepin.credentials import PROFILE_ENV, credentials_path, set_active_profile
 
     out = settings().out
-    path = credentials_path()
-    check_rewritable(path)
-    set_active_profile(name, path)
+    set_active_profile(name, credentials_path())  # a file it cannot rewrite is refused
     out.success(f"Active profile: {name}")
     if os.environ.get(PROFILE_ENV) and os.environ[PROFILE_ENV] != name:
         out.warning(f"Warning: {PROFILE_ENV}={os.environ[PROFILE_ENV]} still wins in this shell")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from onepin.cli._client import current_credentials, open_client
+from onepin.cli._client import check_environment, current_credentials, open_client
 from onepin.cli._context import AUTH, COMMON, CONNECTION, options, settings
 from onepin.cli._errors import safe_url
 from onepin.cli._render import json_fields, logout_fields, show_whoami, to_builtins, whoami_fields
@@ -47,6 +47,7 @@ def logout() -> None:
         remove_profile,
     )
 
+    check_environment()
     out = settings().out
     path = credentials_path()
     profile = profile_name(settings().profile, path=path)

@@ -28,6 +28,7 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "WORKSPACE",
     "Settings",
+    "checked_profile",
     "complete_profiles",
     "global_options",
     "needs_input",
@@ -139,7 +140,8 @@ def _base_url(text: str) -> str:
     return text
 
 
-def _profile(text: str) -> str:
+def checked_profile(text: str) -> str:
+    """A profile name given on the command line, checked: a bad one is a usage error."""
     from onepin._exceptions import OnePinConfigurationError
     from onepin.credentials import check_profile
 
@@ -161,7 +163,7 @@ def _store(ctx: click.Context, param: click.Parameter, value: Any) -> None:
 
         current.api_key = Secret(value)
     elif name == "profile":
-        current.profile = _profile(value)
+        current.profile = checked_profile(value)
     elif name == "timeout":
         if not value > 0:
             raise click.BadParameter("a number of seconds above 0")

@@ -92,3 +92,20 @@ def test_status_without_a_home_shows_the_env_key(cli: Cli) -> None:
     assert result.returncode == 0, result.stderr
     assert "ONEPIN_API_KEY is set" in result.stderr
     assert key not in result.stderr + result.stdout
+
+
+def test_a_bad_profile_name_is_a_usage_error_in_every_command(cli: Cli) -> None:
+    cli.login()
+    bad = {"ONEPIN_PROFILE": "bad name"}
+    for args, env in (
+        (["whoami"], bad),
+        (["logout"], bad),
+        (["auth", "status"], bad),
+        (["auth", "status", "--json"], bad),
+        (["auth", "switch", "bad name"], {}),
+        (["logout", "--profile", "bad name"], {}),
+    ):
+        result = cli(*args, env=env)
+        assert result.returncode == 2, (args, env, result.stdout, result.stderr)
+        assert "profile name" in result.stderr, (args, result.stderr)
+    assert tomllib.loads(cli.creds.read_text())["default"]["api_key"]  # nothing removed
