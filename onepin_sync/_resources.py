@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import builtins
-import re
 from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any, Protocol, TypeVar
@@ -55,16 +54,12 @@ class Request(Protocol):
 _KEYS = "/api/v1/api-keys"
 
 
-_PLAIN_ID = re.compile(r"[A-Za-z0-9_.~-]+")
-"""What ``quote()`` leaves as it is (every key id): then it need not be called."""
-
-
 def _key_path(key_id: str, suffix: str = "") -> str:
     if not isinstance(key_id, str) or not key_id:
         raise ValueError("key_id must be a non-empty string")
-    if _PLAIN_ID.fullmatch(key_id) is None:
-        key_id = quote(key_id, safe="")
-    return f"{_KEYS}/{key_id}{suffix}"
+    if key_id in (".", ".."):  # a dot segment: the URL would resolve it away
+        raise ValueError(f"key_id must not be {key_id!r}")
+    return f"{_KEYS}/{quote(key_id, safe='')}{suffix}"
 
 
 class AuthResource:

@@ -277,6 +277,13 @@ async def test_key_ids_are_quoted_into_the_path(
     with pytest.raises(NotFoundError):
         await client.api_keys.get("../auth/whoami")
     assert server.emulator.requests[0].path.startswith("/api/v1/api-keys/")
+    # a dot segment alone would be resolved away: the list endpoint, or one above it
+    for dots in (".", ".."):
+        with pytest.raises(ValueError, match="key_id"):
+            await client.api_keys.get(dots)
+        with pytest.raises(ValueError, match="key_id"):
+            await client.api_keys.rotate(dots)
+    assert len(server.emulator.requests) == 1
 
 
 async def test_from_env(server: RunningEmulator) -> None:

@@ -273,6 +273,13 @@ def test_key_ids_are_quoted_into_the_path(client: OnePinClient, server: RunningE
     with pytest.raises(NotFoundError):
         client.api_keys.get("../auth/whoami")
     assert server.emulator.requests[0].path.startswith("/api/v1/api-keys/")
+    # a dot segment alone would be resolved away: the list endpoint, or one above it
+    for dots in (".", ".."):
+        with pytest.raises(ValueError, match="key_id"):
+            client.api_keys.get(dots)
+        with pytest.raises(ValueError, match="key_id"):
+            client.api_keys.rotate(dots)
+    assert len(server.emulator.requests) == 1
 
 
 def test_from_env(server: RunningEmulator) -> None:
