@@ -8,20 +8,15 @@ loopback socket without paying for a server start (as httpx's own suite does).
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from hypothesis import settings
 
 from onepin.testing import Emulator, EmulatorProcess, RunningEmulator
+from onepin.testing._asgi import App, Receive, Scope, Send
 from onepin.testing._serve import ThreadServer
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 class Switch:
