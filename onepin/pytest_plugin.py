@@ -58,7 +58,10 @@ __all__ = [
 ]
 
 MARKER = "onepin"
+"""The marker that sets a test's emulator options: ``@pytest.mark.onepin(seed_keys=50)``."""
 TOKENS = ("session", "api_key")
+"""What ``@pytest.mark.onepin(token=...)`` may give the client fixtures: a session token
+(the default: it manages keys) or the bootstrap API key."""
 
 
 def pytest_configure(config: pytest.Config) -> None:

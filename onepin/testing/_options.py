@@ -24,16 +24,19 @@ __all__ = [
 KeyManagement = Literal["session", "any"]
 """Who may call the ``/api/v1/api-keys`` endpoints: a session token only, or any token."""
 KEY_MANAGEMENT_MODES: tuple[KeyManagement, ...] = ("session", "any")
+"""Every ``KeyManagement`` value."""
 
 WhoAmIShape = Literal["full", "minimal"]
 """``whoami``'s shape: ``full`` (the contract's, with ``email`` and ``key_name``) or
 ``minimal`` (the official SDK 0.7.1's schema: neither field)."""
 WHOAMI_SHAPES: tuple[WhoAmIShape, ...] = ("full", "minimal")
+"""Every ``WhoAmIShape`` value."""
 
 ResetFormat = Literal["seconds", "epoch"]
 """``X-RateLimit-Reset`` as the seconds until the window resets (the contract) or as the
 epoch time it resets at (what the official SDK 0.7.1 reads)."""
 RESET_FORMATS: tuple[ResetFormat, ...] = ("seconds", "epoch")
+"""Every ``ResetFormat`` value."""
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
