@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
+import weakref
 from collections.abc import Callable
 
 from onepin._failures import finite_number
@@ -12,6 +14,21 @@ __all__ = ["RateLimitPacer", "seconds_until_reset"]
 
 EPOCH_AFTER = 365 * 24 * 3600.0
 """An ``X-RateLimit-Reset`` above a year of seconds is an epoch time, not a duration."""
+
+
+_PACERS: weakref.WeakSet[RateLimitPacer] = weakref.WeakSet()
+"""Every pacer of this process, to give each a fresh lock in a forked child."""
+
+
+def _fresh_locks_after_fork() -> None:
+    # Another thread of the parent may have held a lock at the fork: in the child
+    # that copy is never released.
+    for pacer in _PACERS:
+        pacer._lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_fresh_locks_after_fork)
 
 
 def seconds_until_reset(reset: str, now_epoch: float) -> float:
@@ -45,7 +62,8 @@ class RateLimitPacer:
     ) -> None:
         self._clock = clock
         self._wall = wall  # epoch seconds, for a reset sent as an epoch
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # a fresh one in a forked child (_PACERS)
+        _PACERS.add(self)
         self._interval = 0.0
         self._next_at = 0.0
         self.throttles = 0

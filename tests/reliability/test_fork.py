@@ -94,3 +94,31 @@ def _async_calls_on_both_sides_of_a_fork(server: RunningEmulator, backend: str) 
         lambda: anyio.run(then_close, (a, b), backend=backend),
         limit=30,
     )
+
+
+def test_a_fork_while_another_thread_holds_the_pacers_lock(server: RunningEmulator) -> None:
+    # The pacer's lock is taken for every paced call, by any thread: one may hold it at
+    # the fork. The child's copy of a held lock is never released; it must get its own.
+    import threading
+
+    token = server.emulator.bootstrap.session_token
+    with onepin_sync.OnePinClient(token, base_url=server.base_url) as client:
+        pacer = client._pacer
+        held, release = threading.Event(), threading.Event()
+
+        def hold() -> None:
+            with pacer._lock:
+                held.set()
+                release.wait(10)
+
+        holder = threading.Thread(target=hold)
+        holder.start()
+        held.wait(10)
+        try:
+            child, parent = run_in_fork(
+                lambda: "ok" if pacer.reserve() == 0.0 else "a wait", lambda: "ok", limit=5
+            )
+        finally:
+            release.set()
+            holder.join()
+    assert (child, parent) == ("ok", "ok")
