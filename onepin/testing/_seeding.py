@@ -129,7 +129,11 @@ def realistic_rows(
 
 
 def plain_rows(
-    workspace_id: str, count: int, prefix: str, now: Callable[[], datetime]
+    workspace_id: str,
+    count: int,
+    prefix: str,
+    now: Callable[[], datetime],
+    created_by: str | None = None,
 ) -> Iterator[KeyRow]:
     """``count`` active, scope-less, unlimited keys named ``{prefix}-{n}``, created now."""
     width = max(1, len(str(count)))
@@ -141,4 +145,5 @@ def plain_rows(
             suffix=suffix,
             created_at=now(),
             scopes=[],
+            created_by=created_by,
         )

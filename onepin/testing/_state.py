@@ -101,16 +101,12 @@ class EmulatorState:
         """
         workspace = workspace_id or self.bootstrap.workspace_id
         store = self.store
+        owner = store.owner(workspace)  # keys made in setup, not through the API
         if seed is None:
-            store.add_rows(workspace, plain_rows(workspace, count, prefix, store.now))
+            store.add_rows(workspace, plain_rows(workspace, count, prefix, store.now, owner))
             return
         rows = realistic_rows(
-            workspace,
-            count,
-            seed=seed,
-            now=store.now(),
-            prefix=prefix,
-            created_by=store.owner(workspace),
+            workspace, count, seed=seed, now=store.now(), prefix=prefix, created_by=owner
         )
         store.add_rows(workspace, rows)
 

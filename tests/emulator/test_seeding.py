@@ -49,6 +49,9 @@ def test_plain_seed_20k_keys_is_fast_and_ordered() -> None:
     page, total = emu.store.list_keys(principal, offset=19_900, limit=100, status="active")
     assert total == 20_001
     assert [r.name for r in page] == [f"seed-{n:05d}" for n in range(19_899, 19_999)]
+    owner = emu.store.owner(emu.bootstrap.workspace_id)
+    assert owner is not None
+    assert {r.created_by for r in page} == {owner}  # made in setup, as realistic seeds are
 
 
 def test_realistic_seed_20k_keys_is_fast() -> None:
