@@ -46,7 +46,8 @@ def test_the_readme_never_installs_the_other_onepin() -> None:
 def test_ci_runs_the_readme_test_command() -> None:
     # the quick start's console block: its two commands, each line as typed
     quick_start = README.split("## Quick start", 1)[1].split("```console\n", 1)[1]
-    commands = [line.split("  #", 1)[0].strip() for line in quick_start.split("```")[0].splitlines()]
+    lines = quick_start.split("```")[0].splitlines()
+    commands = [line.split("  #", 1)[0].strip() for line in lines]
     assert len(commands) == 2
     assert commands[0].endswith(" -m nox -s demo")
     assert commands[1].endswith(" -m nox -s tests")
